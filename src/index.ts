@@ -1,0 +1,19 @@
+/**
+ * superposition: a small, readable tensor engine for learning how neural networks pack more
+ * features than they have dimensions.
+ *
+ * Every op is a plain function of tensors, exported from here:
+ *
+ * ```ts
+ * import { tensor, add, matmul, sum } from 'superposition';
+ * const a = tensor([[1, 2], [3, 4]]);
+ * sum(matmul(a, a, { transposeB: true })).item();   // returns 54
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { Tensor, type NestedArray } from './tensor/tensor.js';
+export { type DType, type TypedArray } from './tensor/dtype.js';
+export { TensorError } from './tensor/errors.js';
+export { broadcastShapes } from './tensor/shape.js';
+export * from './tensor/creation.js';
