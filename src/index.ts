@@ -17,3 +17,5 @@ export { type DType, type TypedArray } from './tensor/dtype.js';
 export { TensorError } from './tensor/errors.js';
 export { broadcastShapes } from './tensor/shape.js';
 export * from './tensor/creation.js';
+export * from './tensor/elementwise.js';
+export * from './tensor/movement.js';

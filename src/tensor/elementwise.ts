@@ -1,0 +1,540 @@
+/**
+ * Elementwise ops: one scalar formula applied at every position, with NumPy broadcasting.
+ *
+ * Unary:       y[i] = f(x[i])                     neg, abs, exp, log, sqrt, square, relu,
+ *                                                 sigmoid, tanh, sign, clamp
+ * Binary:      y[i] = f(a[i'], b[i''])            add, sub, mul, div, pow, maximum, minimum,
+ *                                                 and the comparisons, which return 1 or 0
+ * Ternary:     y[i] = cond[i] ≠ 0 ? a[i] : b[i]   where
+ *
+ * Shapes: the output has the broadcast shape of the operands (see `shape.ts`): for example
+ * [8,1024,100] + [100] → [8,1024,100]. A plain number may stand in for either operand of a binary
+ * op: `mul(x, 2)`. The output dtype is the operands' dtype; the two must agree.
+ *
+ * How it runs. Each op is one row in a table of scalar functions. {@link binaryReference} and
+ * {@link unaryReference} are the plain loops a learner should read first: for every output
+ * position they work out which input element it reads, through the strides. The fast paths do the
+ * same work without per-element index arithmetic, choosing by the operands' layout:
+ *
+ * - same shape, both contiguous:       out[i] = f(a[i], b[i])
+ * - one operand is a single number:     out[i] = f(a[i], s)
+ * - one operand repeats as a trailing row (bias add, [8,1024,100] + [100]):
+ *                                        out[r·L + j] = f(a[r·L + j], b[j])
+ * - anything else (views, transposes, middle-axis broadcasts): an odometer walk that moves each
+ *   operand's position by its own stride, 0 along broadcast axes.
+ *
+ * Each loop gets a private copy per op (`specialize.ts`), so the scalar function is inlined.
+ * Conventions: relu(x) = x ≤ 0 ? 0 : x, so relu passes NaN through and relu′(0) will be 0 in the
+ * autograd layer; sign(0) = 0; maximum and minimum propagate NaN like Math.max / Math.min.
+ *
+ * @module
+ */
+import { type DType, type TypedArray, allocate, isFloat } from './dtype.js';
+import { fail, formatShape } from './errors.js';
+import { specialize } from './specialize.js';
+import { broadcastShapes, broadcastStrides, shapesEqual, sizeOf } from './shape.js';
+import { Tensor } from './tensor.js';
+
+/** A binary op's operand: a tensor, or a plain number that takes the other operand's dtype. */
+export type Operand = Tensor | number;
+
+type UnaryScalar = (x: number, p: number, q: number) => number;
+type BinaryScalar = (a: number, b: number) => number;
+
+// ─── The loops, written once. Each factory is self-contained so `specialize` can copy it. ───
+
+/** out[i] = f(x[xo + i]) for a contiguous input. `p`, `q` carry op parameters (clamp's bounds). */
+function unaryContiguousLoop(f: UnaryScalar) {
+  return function (X: TypedArray, xo: number, OUT: TypedArray, n: number, p: number, q: number): void {
+    for (let i = 0; i < n; i++) OUT[i] = f(X[xo + i], p, q);
+  };
+}
+
+/** out = f(x) for any strided input: odometer over the outer axes, stride steps along the last. */
+function unaryStridedLoop(f: UnaryScalar) {
+  return function (
+    X: TypedArray, xo: number, stridesX: readonly number[],
+    OUT: TypedArray, shape: readonly number[], p: number, q: number,
+  ): void {
+    const rank = shape.length;
+    const size = OUT.length;
+    if (size === 0) return;
+    if (rank === 0) {
+      OUT[0] = f(X[xo], p, q);
+      return;
+    }
+    const inner = shape[rank - 1];
+    const sx = stridesX[rank - 1];
+    const index = new Array<number>(rank).fill(0);
+    let px = xo;
+    let written = 0;
+    while (written < size) {
+      for (let i = 0, ix = px; i < inner; i++, ix += sx) OUT[written++] = f(X[ix], p, q);
+      for (let axis = rank - 2; axis >= 0; axis--) {
+        index[axis]++;
+        px += stridesX[axis];
+        if (index[axis] < shape[axis]) break;
+        px -= index[axis] * stridesX[axis];
+        index[axis] = 0;
+      }
+    }
+  };
+}
+
+/** out[i] = f(a[ao + i], b[bo + i]): both operands contiguous and of the output's shape. */
+function binarySameShapeLoop(f: BinaryScalar) {
+  return function (A: TypedArray, ao: number, B: TypedArray, bo: number, OUT: TypedArray, n: number): void {
+    for (let i = 0; i < n; i++) OUT[i] = f(A[ao + i], B[bo + i]);
+  };
+}
+
+/** out[i] = f(a[ao + i], s): the right operand is one number. */
+function binaryScalarRightLoop(f: BinaryScalar) {
+  return function (A: TypedArray, ao: number, s: number, OUT: TypedArray, n: number): void {
+    for (let i = 0; i < n; i++) OUT[i] = f(A[ao + i], s);
+  };
+}
+
+/** out[i] = f(s, b[bo + i]): the left operand is one number. */
+function binaryScalarLeftLoop(f: BinaryScalar) {
+  return function (s: number, B: TypedArray, bo: number, OUT: TypedArray, n: number): void {
+    for (let i = 0; i < n; i++) OUT[i] = f(s, B[bo + i]);
+  };
+}
+
+/** out[r·L + j] = f(a[r·L + j], b[j]): the right operand is a contiguous row of length L, repeated. */
+function binaryRowRightLoop(f: BinaryScalar) {
+  return function (A: TypedArray, ao: number, B: TypedArray, bo: number, OUT: TypedArray, n: number, L: number): void {
+    for (let start = 0; start < n; start += L) {
+      const a0 = ao + start;
+      for (let j = 0; j < L; j++) OUT[start + j] = f(A[a0 + j], B[bo + j]);
+    }
+  };
+}
+
+/** out[r·L + j] = f(a[j], b[r·L + j]): the left operand is a contiguous row of length L, repeated. */
+function binaryRowLeftLoop(f: BinaryScalar) {
+  return function (A: TypedArray, ao: number, B: TypedArray, bo: number, OUT: TypedArray, n: number, L: number): void {
+    for (let start = 0; start < n; start += L) {
+      const b0 = bo + start;
+      for (let j = 0; j < L; j++) OUT[start + j] = f(A[ao + j], B[b0 + j]);
+    }
+  };
+}
+
+/** out = f(a, b) for any strides (0 on broadcast axes): the general odometer walk. */
+function binaryStridedLoop(f: BinaryScalar) {
+  return function (
+    A: TypedArray, ao: number, stridesA: readonly number[],
+    B: TypedArray, bo: number, stridesB: readonly number[],
+    OUT: TypedArray, shape: readonly number[],
+  ): void {
+    const rank = shape.length;
+    const size = OUT.length;
+    if (size === 0) return;
+    if (rank === 0) {
+      OUT[0] = f(A[ao], B[bo]);
+      return;
+    }
+    const inner = shape[rank - 1];
+    const sa = stridesA[rank - 1];
+    const sb = stridesB[rank - 1];
+    const index = new Array<number>(rank).fill(0);
+    let pa = ao;
+    let pb = bo;
+    let written = 0;
+    while (written < size) {
+      for (let i = 0, ia = pa, ib = pb; i < inner; i++, ia += sa, ib += sb) OUT[written++] = f(A[ia], B[ib]);
+      // Advance the odometer over axes rank-2 … 0, carrying leftwards when a dim rolls over.
+      for (let axis = rank - 2; axis >= 0; axis--) {
+        index[axis]++;
+        pa += stridesA[axis];
+        pb += stridesB[axis];
+        if (index[axis] < shape[axis]) break;
+        pa -= index[axis] * stridesA[axis];
+        pb -= index[axis] * stridesB[axis];
+        index[axis] = 0;
+      }
+    }
+  };
+}
+
+// ─── Op descriptors: a name, a scalar function, and its loops (copied on first use). ───
+
+/** A unary op: its name, its scalar formula, whether it needs a float dtype, and its loops. */
+interface UnaryOp {
+  readonly name: string;
+  readonly scalar: UnaryScalar;
+  readonly floatOnly: boolean;
+  contiguous?: ReturnType<typeof unaryContiguousLoop>;
+  strided?: ReturnType<typeof unaryStridedLoop>;
+}
+
+/** A binary op: its name, its scalar formula, whether it needs a float dtype, and its loops. */
+interface BinaryOp {
+  readonly name: string;
+  readonly scalar: BinaryScalar;
+  readonly floatOnly: boolean;
+  sameShape?: ReturnType<typeof binarySameShapeLoop>;
+  scalarRight?: ReturnType<typeof binaryScalarRightLoop>;
+  scalarLeft?: ReturnType<typeof binaryScalarLeftLoop>;
+  rowRight?: ReturnType<typeof binaryRowRightLoop>;
+  rowLeft?: ReturnType<typeof binaryRowLeftLoop>;
+  strided?: ReturnType<typeof binaryStridedLoop>;
+}
+
+function unaryOp(name: string, scalar: UnaryScalar, floatOnly = false): UnaryOp {
+  return { name, scalar, floatOnly };
+}
+
+function binaryOp(name: string, scalar: BinaryScalar, floatOnly = false): BinaryOp {
+  return { name, scalar, floatOnly };
+}
+
+// The tables. Each formula is the whole definition of its op.
+const NEG = unaryOp('neg', (x) => -x);
+const ABS = unaryOp('abs', (x) => Math.abs(x));
+const EXP = unaryOp('exp', (x) => Math.exp(x), true);
+const LOG = unaryOp('log', (x) => Math.log(x), true);
+const SQRT = unaryOp('sqrt', (x) => Math.sqrt(x), true);
+const SQUARE = unaryOp('square', (x) => x * x);
+// `x <= 0 ? 0 : x` rather than Math.max(x, 0): NaN passes through, and −0 becomes +0.
+const RELU = unaryOp('relu', (x) => (x <= 0 ? 0 : x));
+// For x ≪ 0, exp(−x) overflows to Infinity and 1/(1+∞) = 0: the right limit, so no special case.
+const SIGMOID = unaryOp('sigmoid', (x) => 1 / (1 + Math.exp(-x)), true);
+const TANH = unaryOp('tanh', (x) => Math.tanh(x), true);
+const SIGN = unaryOp('sign', (x) => (x > 0 ? 1 : x < 0 ? -1 : x));
+const CLAMP = unaryOp('clamp', (x, low, high) => (x < low ? low : x > high ? high : x));
+
+const ADD = binaryOp('add', (a, b) => a + b);
+const SUB = binaryOp('sub', (a, b) => a - b);
+const MUL = binaryOp('mul', (a, b) => a * b);
+const DIV = binaryOp('div', (a, b) => a / b, true);
+const POW = binaryOp('pow', (a, b) => Math.pow(a, b), true);
+const MAXIMUM = binaryOp('maximum', (a, b) => Math.max(a, b));
+const MINIMUM = binaryOp('minimum', (a, b) => Math.min(a, b));
+const EQUAL = binaryOp('equal', (a, b) => (a === b ? 1 : 0));
+const NOT_EQUAL = binaryOp('notEqual', (a, b) => (a !== b ? 1 : 0));
+const GREATER = binaryOp('greater', (a, b) => (a > b ? 1 : 0));
+const GREATER_EQUAL = binaryOp('greaterEqual', (a, b) => (a >= b ? 1 : 0));
+const LESS = binaryOp('less', (a, b) => (a < b ? 1 : 0));
+const LESS_EQUAL = binaryOp('lessEqual', (a, b) => (a <= b ? 1 : 0));
+
+// ─── Dispatch: check the operands, then pick the loop that fits their layout. ───
+
+function checkTensor(op: string, x: unknown, role: string): asserts x is Tensor {
+  if (!(x instanceof Tensor)) fail(op, `${role} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+}
+
+function checkFloat(op: string, dtype: DType): void {
+  if (!isFloat(dtype)) fail(op, `expected a float dtype (float32 or float64), got ${dtype}`);
+}
+
+function applyUnary(op: UnaryOp, x: Tensor, p = 0, q = 0): Tensor {
+  checkTensor(op.name, x, 'the input');
+  if (op.floatOnly) checkFloat(op.name, x.dtype);
+  const out = allocate(x.dtype, x.size);
+  if (x.isContiguous) {
+    op.contiguous ??= specialize(unaryContiguousLoop)(op.scalar);
+    op.contiguous(x.data, x.offset, out, x.size, p, q);
+  } else {
+    op.strided ??= specialize(unaryStridedLoop)(op.scalar);
+    op.strided(x.data, x.offset, x.strides, out, x.shape, p, q);
+  }
+  return new Tensor(out, x.shape);
+}
+
+/** Whether `row` (leading 1s aside) equals the trailing dims of `shape`, so it repeats as a row. */
+function isTrailingRow(row: readonly number[], shape: readonly number[]): boolean {
+  let lead = 0;
+  while (lead < row.length && row[lead] === 1) lead++;
+  const rowRank = row.length - lead;
+  if (rowRank > shape.length) return false;
+  for (let k = 0; k < rowRank; k++) if (row[lead + k] !== shape[shape.length - rowRank + k]) return false;
+  return true;
+}
+
+function applyBinary(op: BinaryOp, a: Operand, b: Operand): Tensor {
+  const name = op.name;
+  // A plain number adopts the other operand's dtype and costs no tensor.
+  if (typeof b === 'number') {
+    checkTensor(name, a, 'the left operand');
+    if (op.floatOnly) checkFloat(name, a.dtype);
+    return scalarBinary(op, a, numberAs(name, b, a.dtype), true);
+  }
+  if (typeof a === 'number') {
+    checkTensor(name, b, 'the right operand');
+    if (op.floatOnly) checkFloat(name, b.dtype);
+    return scalarBinary(op, b, numberAs(name, a, b.dtype), false);
+  }
+  checkTensor(name, a, 'the left operand');
+  checkTensor(name, b, 'the right operand');
+  if (a.dtype !== b.dtype) {
+    fail(name, `dtypes differ: ${a.dtype} ${formatShape(a.shape)} and ${b.dtype} ${formatShape(b.shape)}; convert one first`);
+  }
+  if (op.floatOnly) checkFloat(name, a.dtype);
+
+  if (shapesEqual(a.shape, b.shape)) {
+    const out = allocate(a.dtype, a.size);
+    if (a.isContiguous && b.isContiguous) {
+      op.sameShape ??= specialize(binarySameShapeLoop)(op.scalar);
+      op.sameShape(a.data, a.offset, b.data, b.offset, out, a.size);
+    } else {
+      op.strided ??= specialize(binaryStridedLoop)(op.scalar);
+      op.strided(a.data, a.offset, a.strides, b.data, b.offset, b.strides, out, a.shape);
+    }
+    return new Tensor(out, a.shape);
+  }
+
+  const shape = broadcastShapes(name, a.shape, b.shape);
+  const size = sizeOf(shape);
+  const out = allocate(a.dtype, size);
+  if (a.isContiguous && b.isContiguous && size > 0) {
+    if (a.size === size && b.size === 1) {
+      op.scalarRight ??= specialize(binaryScalarRightLoop)(op.scalar);
+      op.scalarRight(a.data, a.offset, b.data[b.offset], out, size);
+      return new Tensor(out, shape);
+    }
+    if (b.size === size && a.size === 1) {
+      op.scalarLeft ??= specialize(binaryScalarLeftLoop)(op.scalar);
+      op.scalarLeft(a.data[a.offset], b.data, b.offset, out, size);
+      return new Tensor(out, shape);
+    }
+    if (a.size === size && isTrailingRow(b.shape, shape)) {
+      op.rowRight ??= specialize(binaryRowRightLoop)(op.scalar);
+      op.rowRight(a.data, a.offset, b.data, b.offset, out, size, b.size);
+      return new Tensor(out, shape);
+    }
+    if (b.size === size && isTrailingRow(a.shape, shape)) {
+      op.rowLeft ??= specialize(binaryRowLeftLoop)(op.scalar);
+      op.rowLeft(a.data, a.offset, b.data, b.offset, out, size, a.size);
+      return new Tensor(out, shape);
+    }
+  }
+  op.strided ??= specialize(binaryStridedLoop)(op.scalar);
+  op.strided(
+    a.data, a.offset, broadcastStrides(a.shape, a.strides, shape),
+    b.data, b.offset, broadcastStrides(b.shape, b.strides, shape),
+    out, shape,
+  );
+  return new Tensor(out, shape);
+}
+
+/**
+ * A plain number as the tensor's dtype would store it, so that `add(x, s)` equals
+ * `add(x, tensor(s))` exactly. An int32 tensor refuses a fractional number rather than truncate it.
+ */
+function numberAs(op: string, value: number, dtype: DType): number {
+  if (dtype === 'float32') return Math.fround(value);
+  if (dtype === 'int32' && !Number.isInteger(value)) {
+    fail(op, `cannot combine an int32 tensor with the non-integer ${value}; convert the tensor with astype first`);
+  }
+  return value;
+}
+
+/** `x op s` (numberOnRight) or `s op x`, with `x` any layout and `s` a plain number. */
+function scalarBinary(op: BinaryOp, x: Tensor, s: number, numberOnRight: boolean): Tensor {
+  if (!x.isContiguous) x = x.contiguous();
+  const out = allocate(x.dtype, x.size);
+  if (numberOnRight) {
+    op.scalarRight ??= specialize(binaryScalarRightLoop)(op.scalar);
+    op.scalarRight(x.data, x.offset, s, out, x.size);
+  } else {
+    op.scalarLeft ??= specialize(binaryScalarLeftLoop)(op.scalar);
+    op.scalarLeft(s, x.data, x.offset, out, x.size);
+  }
+  return new Tensor(out, x.shape);
+}
+
+// ─── Reference loops: the version to read first. Every fast path is tested against these. ───
+
+/** Position in `data` of the element at row-major `flat` index of `shape`, read with `strides`. */
+function positionOf(flat: number, shape: readonly number[], strides: readonly number[], offset: number): number {
+  let position = offset;
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    const dim = shape[axis];
+    position += (flat % dim) * strides[axis];
+    flat = Math.floor(flat / dim);
+  }
+  return position;
+}
+
+/**
+ * The plain loop for a unary op: for each output index, read the input through its strides.
+ * `name` is one of the unary op names (`'relu'`, `'exp'`, …); `clamp` takes `low` and `high`.
+ */
+export function unaryReference(name: UnaryOpName, x: Tensor, low = 0, high = 0): Tensor {
+  const op = UNARY_OPS[name];
+  const out = allocate(x.dtype, x.size);
+  for (let flat = 0; flat < x.size; flat++) {
+    out[flat] = op.scalar(x.data[positionOf(flat, x.shape, x.strides, x.offset)], low, high);
+  }
+  return new Tensor(out, x.shape.slice());
+}
+
+/**
+ * The plain loop for a binary op with broadcasting: for each output index, find the element of
+ * each operand it reads (stride 0 along broadcast axes) and apply the scalar formula.
+ */
+export function binaryReference(name: BinaryOpName, a: Tensor, b: Tensor): Tensor {
+  const op = BINARY_OPS[name];
+  const shape = broadcastShapes(name, a.shape, b.shape);
+  const stridesA = broadcastStrides(a.shape, a.strides, shape);
+  const stridesB = broadcastStrides(b.shape, b.strides, shape);
+  const out = allocate(a.dtype, sizeOf(shape));
+  for (let flat = 0; flat < out.length; flat++) {
+    const valueA = a.data[positionOf(flat, shape, stridesA, a.offset)];
+    const valueB = b.data[positionOf(flat, shape, stridesB, b.offset)];
+    out[flat] = op.scalar(valueA, valueB);
+  }
+  return new Tensor(out, shape);
+}
+
+const UNARY_OPS = {
+  neg: NEG, abs: ABS, exp: EXP, log: LOG, sqrt: SQRT, square: SQUARE, relu: RELU,
+  sigmoid: SIGMOID, tanh: TANH, sign: SIGN, clamp: CLAMP,
+} as const;
+
+const BINARY_OPS = {
+  add: ADD, sub: SUB, mul: MUL, div: DIV, pow: POW, maximum: MAXIMUM, minimum: MINIMUM,
+  equal: EQUAL, notEqual: NOT_EQUAL, greater: GREATER, greaterEqual: GREATER_EQUAL,
+  less: LESS, lessEqual: LESS_EQUAL,
+} as const;
+
+/** The names of the unary ops, as {@link unaryReference} takes them. */
+export type UnaryOpName = keyof typeof UNARY_OPS;
+/** The names of the binary ops, as {@link binaryReference} takes them. */
+export type BinaryOpName = keyof typeof BINARY_OPS;
+/** Every unary op name, for tests and tools that walk them all. */
+export const UNARY_OP_NAMES = Object.keys(UNARY_OPS) as UnaryOpName[];
+/** Every binary op name, for tests and tools that walk them all. */
+export const BINARY_OP_NAMES = Object.keys(BINARY_OPS) as BinaryOpName[];
+
+// ─── The public ops. ───
+
+/** −x */
+export function neg(x: Tensor): Tensor { return applyUnary(NEG, x); }
+/** |x| */
+export function abs(x: Tensor): Tensor { return applyUnary(ABS, x); }
+/** eˣ */
+export function exp(x: Tensor): Tensor { return applyUnary(EXP, x); }
+/** ln x (NaN for x < 0, −∞ at 0) */
+export function log(x: Tensor): Tensor { return applyUnary(LOG, x); }
+/** √x (NaN for x < 0) */
+export function sqrt(x: Tensor): Tensor { return applyUnary(SQRT, x); }
+/** x² */
+export function square(x: Tensor): Tensor { return applyUnary(SQUARE, x); }
+/** max(x, 0), written x ≤ 0 ? 0 : x so that NaN passes through. */
+export function relu(x: Tensor): Tensor { return applyUnary(RELU, x); }
+/** σ(x) = 1 / (1 + e⁻ˣ) */
+export function sigmoid(x: Tensor): Tensor { return applyUnary(SIGMOID, x); }
+/** tanh x */
+export function tanh(x: Tensor): Tensor { return applyUnary(TANH, x); }
+/** −1, 0 or 1 by the sign of x (NaN stays NaN). */
+export function sign(x: Tensor): Tensor { return applyUnary(SIGN, x); }
+
+/** x limited to [low, high]: min(max(x, low), high). NaN stays NaN. */
+export function clamp(x: Tensor, low = -Infinity, high = Infinity): Tensor {
+  if (typeof low !== 'number' || typeof high !== 'number' || Number.isNaN(low) || Number.isNaN(high)) {
+    fail('clamp', `low and high must be numbers, got ${String(low)} and ${String(high)}`);
+  }
+  if (low > high) fail('clamp', `low (${low}) must not exceed high (${high})`);
+  checkTensor('clamp', x, 'the input');
+  return applyUnary(CLAMP, x, numberAs('clamp', low, x.dtype), numberAs('clamp', high, x.dtype));
+}
+
+/** a + b, broadcasting. */
+export function add(a: Operand, b: Operand): Tensor { return applyBinary(ADD, a, b); }
+/** a − b, broadcasting. */
+export function sub(a: Operand, b: Operand): Tensor { return applyBinary(SUB, a, b); }
+/** a ⊙ b (elementwise product), broadcasting. */
+export function mul(a: Operand, b: Operand): Tensor { return applyBinary(MUL, a, b); }
+/** a / b, broadcasting. Float dtypes only. */
+export function div(a: Operand, b: Operand): Tensor { return applyBinary(DIV, a, b); }
+/** aᵇ, broadcasting. Float dtypes only. */
+export function pow(a: Operand, b: Operand): Tensor { return applyBinary(POW, a, b); }
+/** max(a, b) elementwise, broadcasting. */
+export function maximum(a: Operand, b: Operand): Tensor { return applyBinary(MAXIMUM, a, b); }
+/** min(a, b) elementwise, broadcasting. */
+export function minimum(a: Operand, b: Operand): Tensor { return applyBinary(MINIMUM, a, b); }
+/** 1 where a = b, else 0. */
+export function equal(a: Operand, b: Operand): Tensor { return applyBinary(EQUAL, a, b); }
+/** 1 where a ≠ b, else 0. */
+export function notEqual(a: Operand, b: Operand): Tensor { return applyBinary(NOT_EQUAL, a, b); }
+/** 1 where a > b, else 0. */
+export function greater(a: Operand, b: Operand): Tensor { return applyBinary(GREATER, a, b); }
+/** 1 where a ≥ b, else 0. */
+export function greaterEqual(a: Operand, b: Operand): Tensor { return applyBinary(GREATER_EQUAL, a, b); }
+/** 1 where a < b, else 0. */
+export function less(a: Operand, b: Operand): Tensor { return applyBinary(LESS, a, b); }
+/** 1 where a ≤ b, else 0. */
+export function lessEqual(a: Operand, b: Operand): Tensor { return applyBinary(LESS_EQUAL, a, b); }
+
+/**
+ * Picks from `a` where `condition` is non-zero and from `b` elsewhere; all three broadcast.
+ * `condition` may have any dtype; `a` and `b` (tensors or numbers) share theirs.
+ *
+ * @example
+ * ```ts
+ * where(greater(x, 0), x, 0);   // the same as relu(x)
+ * ```
+ */
+export function where(condition: Tensor, a: Operand, b: Operand): Tensor {
+  const op = 'where';
+  checkTensor(op, condition, 'the condition');
+  const dtype = typeof a !== 'number' ? a.dtype : typeof b !== 'number' ? b.dtype : 'float32';
+  const asTensor = (v: Operand, role: string): Tensor => {
+    if (typeof v === 'number') return new Tensor(allocateFilled(dtype, numberAs(op, v, dtype)), []);
+    checkTensor(op, v, role);
+    return v;
+  };
+  const left = asTensor(a, 'the left choice');
+  const right = asTensor(b, 'the right choice');
+  if (left.dtype !== right.dtype) {
+    fail(op, `dtypes differ: ${left.dtype} ${formatShape(left.shape)} and ${right.dtype} ${formatShape(right.shape)}`);
+  }
+  const shape = broadcastShapes(op, broadcastShapes(op, condition.shape, left.shape), right.shape);
+  const stridesC = broadcastStrides(condition.shape, condition.strides, shape);
+  const stridesL = broadcastStrides(left.shape, left.strides, shape);
+  const stridesR = broadcastStrides(right.shape, right.strides, shape);
+  const out = allocate(dtype, sizeOf(shape));
+  // One odometer over the output, carrying three positions. Rare enough not to need fast paths.
+  const rank = shape.length;
+  const index = new Array<number>(rank).fill(0);
+  let pc = condition.offset;
+  let pl = left.offset;
+  let pr = right.offset;
+  for (let flat = 0; flat < out.length; flat++) {
+    out[flat] = condition.data[pc] !== 0 ? left.data[pl] : right.data[pr];
+    for (let axis = rank - 1; axis >= 0; axis--) {
+      index[axis]++;
+      pc += stridesC[axis];
+      pl += stridesL[axis];
+      pr += stridesR[axis];
+      if (index[axis] < shape[axis]) break;
+      pc -= index[axis] * stridesC[axis];
+      pl -= index[axis] * stridesL[axis];
+      pr -= index[axis] * stridesR[axis];
+      index[axis] = 0;
+    }
+  }
+  return new Tensor(out, shape);
+}
+
+function allocateFilled(dtype: DType, value: number): TypedArray {
+  const storage = allocate(dtype, 1);
+  storage[0] = value;
+  return storage;
+}
+
+/** A copy of `x` converted to `dtype` (float → int32 truncates toward zero). */
+export function astype(x: Tensor, dtype: DType): Tensor {
+  checkTensor('astype', x, 'the input');
+  if (dtype !== 'float32' && dtype !== 'float64' && dtype !== 'int32') {
+    fail('astype', `unknown dtype ${String(dtype)}; expected float32, float64 or int32`);
+  }
+  const source = x.toTypedArray();
+  const out = allocate(dtype, x.size);
+  out.set(source);
+  return new Tensor(out, x.shape);
+}
