@@ -390,21 +390,27 @@ export function binaryReference(name: BinaryOpName, a: Tensor, b: Tensor): Tenso
   return new Tensor(out, shape);
 }
 
-const UNARY_OPS = {
+/** The names of the unary ops, as {@link unaryReference} takes them. */
+export type UnaryOpName =
+  | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'square' | 'relu' | 'sigmoid' | 'tanh' | 'sign' | 'clamp';
+
+/** The names of the binary ops, as {@link binaryReference} takes them. */
+export type BinaryOpName =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'equal' | 'notEqual' | 'greater' | 'greaterEqual' | 'less' | 'lessEqual';
+
+// Typed as total maps, so an op name without a descriptor is a compile error.
+const UNARY_OPS: Record<UnaryOpName, UnaryOp> = {
   neg: NEG, abs: ABS, exp: EXP, log: LOG, sqrt: SQRT, square: SQUARE, relu: RELU,
   sigmoid: SIGMOID, tanh: TANH, sign: SIGN, clamp: CLAMP,
-} as const;
+};
 
-const BINARY_OPS = {
+const BINARY_OPS: Record<BinaryOpName, BinaryOp> = {
   add: ADD, sub: SUB, mul: MUL, div: DIV, pow: POW, maximum: MAXIMUM, minimum: MINIMUM,
   equal: EQUAL, notEqual: NOT_EQUAL, greater: GREATER, greaterEqual: GREATER_EQUAL,
   less: LESS, lessEqual: LESS_EQUAL,
-} as const;
+};
 
-/** The names of the unary ops, as {@link unaryReference} takes them. */
-export type UnaryOpName = keyof typeof UNARY_OPS;
-/** The names of the binary ops, as {@link binaryReference} takes them. */
-export type BinaryOpName = keyof typeof BINARY_OPS;
 /** Every unary op name, for tests and tools that walk them all. */
 export const UNARY_OP_NAMES = Object.keys(UNARY_OPS) as UnaryOpName[];
 /** Every binary op name, for tests and tools that walk them all. */

@@ -322,6 +322,9 @@ export function contiguous(x: Tensor): Tensor {
 // concat, stack
 // ---------------------------------------------------------------------------------------------
 
+/** Blocks at least this long are copied with `TypedArray.set` (a memcpy); shorter ones by a loop. */
+const SET_MIN_BLOCK = 32;
+
 /**
  * Joins tensors along an existing axis. All shapes must match except on `axis`; dtypes must
  * match. The result is new storage.
@@ -351,9 +354,15 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
     for (let k = 0; k < parts.length; k++) {
       const block = blocks[k];
       if (block === 0) continue;
+      const source = parts[k].data;
       const from = parts[k].offset + o * block;
-      out.set(parts[k].data.subarray(from, from + block), written);
-      written += block;
+      if (block >= SET_MIN_BLOCK) {
+        out.set(source.subarray(from, from + block), written);
+        written += block;
+      } else {
+        // subarray() allocates a view object; for a handful of elements a loop is cheaper.
+        for (let i = from; i < from + block; i++) out[written++] = source[i];
+      }
     }
   }
   return new Tensor(out, shape);
