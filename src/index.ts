@@ -19,3 +19,7 @@ export { broadcastShapes } from './tensor/shape.js';
 export * from './tensor/creation.js';
 export * from './tensor/elementwise.js';
 export * from './tensor/movement.js';
+export * from './tensor/reduce.js';
+export * from './tensor/indexing.js';
+export * from './tensor/random.js';
+export * from './tensor/compare.js';

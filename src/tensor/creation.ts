@@ -14,7 +14,7 @@
  */
 import { type DType, type TypedArray, allocate, isDType } from './dtype.js';
 import { fail, formatShape } from './errors.js';
-import { checkShape, sizeOf } from './shape.js';
+import { checkShape, checkSize, sizeOf } from './shape.js';
 import { type NestedArray, Tensor } from './tensor.js';
 
 /** What `tensor()` accepts as data. */
@@ -42,7 +42,7 @@ export function tensor(data: TensorData, shape?: readonly number[], dtype?: DTyp
   if (typeof data === 'number') {
     flat = [data];
     inferred = [];
-  } else if (ArrayBuffer.isView(data)) {
+  } else if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
     flat = data;
     inferred = [data.length];
     if (dtype === undefined) {
@@ -95,32 +95,37 @@ function inferShape(data: readonly NestedArray[]): number[] {
 
 /** A tensor of `shape` with every element `value`. */
 export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
-  const checked = checkShape('full', shape);
-  if (!isDType(dtype)) fail('full', `unknown dtype ${String(dtype)}; expected float32, float64 or int32`);
-  if (typeof value !== 'number') fail('full', `value must be a number, got ${typeof value}`);
-  const storage = allocate(dtype, sizeOf(checked));
-  if (value !== 0) storage.fill(value);
-  return new Tensor(storage, checked);
+  return filled('full', shape, value, dtype);
 }
 
 /** A tensor of zeros. */
 export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
-  return full(shape, 0, dtype);
+  return filled('zeros', shape, 0, dtype);
 }
 
 /** A tensor of ones. */
 export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor {
-  return full(shape, 1, dtype);
+  return filled('ones', shape, 1, dtype);
 }
 
 /** Zeros with the shape and dtype of `like`. */
 export function zerosLike(like: Tensor): Tensor {
-  return full(like.shape, 0, like.dtype);
+  return filled('zerosLike', like.shape, 0, like.dtype);
 }
 
 /** Ones with the shape and dtype of `like`. */
 export function onesLike(like: Tensor): Tensor {
-  return full(like.shape, 1, like.dtype);
+  return filled('onesLike', like.shape, 1, like.dtype);
+}
+
+/** `full` with the caller's name for error messages. */
+function filled(op: string, shape: readonly number[], value: number, dtype: DType): Tensor {
+  const checked = checkShape(op, shape);
+  if (!isDType(dtype)) fail(op, `unknown dtype ${String(dtype)}; expected float32, float64 or int32`);
+  if (typeof value !== 'number') fail(op, `value must be a number, got ${typeof value}`);
+  const storage = allocate(dtype, sizeOf(checked));
+  if (value !== 0) storage.fill(value);
+  return new Tensor(storage, checked);
 }
 
 /**
@@ -132,11 +137,13 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = 'f
     stop = start;
     start = 0;
   }
+  if (!isDType(dtype)) fail('arange', `unknown dtype ${String(dtype)}; expected float32, float64 or int32`);
   for (const [name, v] of [['start', start], ['stop', stop], ['step', step]] as const) {
     if (!Number.isFinite(v)) fail('arange', `${name} must be a finite number, got ${v}`);
   }
   if (step === 0) fail('arange', 'step must not be 0');
   const count = Math.max(0, Math.ceil((stop - start) / step));
+  checkSize('arange', count, `arange(${start}, ${stop}, ${step})`);
   const storage = allocate(dtype, count);
   for (let i = 0; i < count; i++) storage[i] = start + i * step;
   return new Tensor(storage, [count]);
@@ -146,6 +153,8 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = 'f
 export function linspace(start: number, stop: number, count: number, dtype: DType = 'float32'): Tensor {
   if (!Number.isFinite(start) || !Number.isFinite(stop)) fail('linspace', `start and stop must be finite, got ${start} and ${stop}`);
   if (!Number.isInteger(count) || count < 0) fail('linspace', `count must be a whole number ≥ 0, got ${count}`);
+  checkSize('linspace', count, `linspace(${start}, ${stop}, ${count})`);
+  if (!isDType(dtype)) fail('linspace', `unknown dtype ${String(dtype)}; expected float32, float64 or int32`);
   const storage = allocate(dtype, count);
   const step = count > 1 ? (stop - start) / (count - 1) : 0;
   for (let i = 0; i < count; i++) storage[i] = i === count - 1 && count > 1 ? stop : start + i * step;
@@ -155,6 +164,7 @@ export function linspace(start: number, stop: number, count: number, dtype: DTyp
 /** The `rows × cols` identity-like matrix: ones on the main diagonal, zeros elsewhere. */
 export function eye(rows: number, cols: number = rows, dtype: DType = 'float32'): Tensor {
   const shape = checkShape('eye', [rows, cols]);
+  if (!isDType(dtype)) fail('eye', `unknown dtype ${String(dtype)}; expected float32, float64 or int32`);
   const storage = allocate(dtype, rows * cols);
   for (let i = 0; i < Math.min(rows, cols); i++) storage[i * cols + i] = 1;
   return new Tensor(storage, shape);

@@ -16,8 +16,15 @@
 import { fail, formatShape } from './errors.js';
 
 /**
- * Checks that every dim is a non-negative whole number, and returns the shape as a plain array.
- * `op` names the caller in the error: `zeros: bad shape [2,-1]: dims must be whole numbers ≥ 0`.
+ * The most elements one tensor may hold: 2³¹ − 1, so that every index and offset is a small
+ * integer that V8 keeps unboxed, and far below what one typed array can be given.
+ */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/**
+ * Checks that every dim is a non-negative whole number and that the whole fits in
+ * {@link MAX_ELEMENTS}, and returns the shape as a plain array. `op` names the caller in the
+ * error: `zeros: bad shape [2,-1]: dims must be whole numbers ≥ 0`.
  */
 export function checkShape(op: string, shape: readonly number[]): number[] {
   if (!Array.isArray(shape)) fail(op, `shape must be an array of dims, got ${String(shape)}`);
@@ -26,7 +33,13 @@ export function checkShape(op: string, shape: readonly number[]): number[] {
       fail(op, `bad shape [${shape.map(String).join(',')}]: dims must be whole numbers ≥ 0`);
     }
   }
+  checkSize(op, sizeOf(shape), `shape ${formatShape(shape)}`);
   return shape.slice();
+}
+
+/** Refuses an element count above {@link MAX_ELEMENTS}; `what` describes where it came from. */
+export function checkSize(op: string, size: number, what: string): void {
+  if (size > MAX_ELEMENTS) fail(op, `${what} has ${size} elements; at most ${MAX_ELEMENTS} fit in one tensor`);
 }
 
 /** The number of elements in a shape: the product of its dims (1 for a scalar). */

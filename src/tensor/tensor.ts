@@ -120,10 +120,11 @@ export class Tensor {
 
 /** Whether `strides` are the row-major strides of `shape` (dims of size 1 may have any stride). */
 export function hasRowMajorStrides(shape: readonly number[], strides: readonly number[]): boolean {
+  // A tensor with no elements has none out of place, whatever its strides.
+  for (const dim of shape) if (dim === 0) return true;
   let expected = 1;
   for (let axis = shape.length - 1; axis >= 0; axis--) {
     const dim = shape[axis];
-    if (dim === 0) return true;
     if (dim !== 1 && strides[axis] !== expected) return false;
     expected *= dim;
   }
