@@ -37,8 +37,18 @@ export interface Timing {
   batch: number;
 }
 
-/** How many calls fill about {@link SAMPLE_MS}: doubles the count until the run is long enough to time. */
+/** How long to run a function before choosing its batch, so the choice sees optimised code (ms). */
+const WARM_MS = 20;
+
+/**
+ * How many calls fill about {@link SAMPLE_MS}. The function first runs for {@link WARM_MS} (the
+ * first calls run unoptimised code and would suggest far too small a batch), then the count
+ * doubles until the run is long enough to time.
+ */
 function chooseBatch(fn: () => void): number {
+  const warmStart = performance.now();
+  do fn();
+  while (performance.now() - warmStart < WARM_MS);
   let calls = 1;
   for (;;) {
     const start = performance.now();

@@ -7,7 +7,7 @@
  * ```ts
  * import { tensor, add, matmul, sum } from 'superposition';
  * const a = tensor([[1, 2], [3, 4]]);
- * sum(matmul(a, a, { transposeB: true })).item();   // returns 54
+ * sum(matmul(a, a, { transposeB: true })).item();   // returns 52
  * ```
  *
  * @packageDocumentation
@@ -23,3 +23,4 @@ export * from './tensor/reduce.js';
 export * from './tensor/indexing.js';
 export * from './tensor/random.js';
 export * from './tensor/compare.js';
+export * from './tensor/matmul.js';

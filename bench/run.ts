@@ -1,0 +1,229 @@
+/**
+ * The benchmark runner: this engine beside TensorFlow.js (`cpu` and `wasm` backends), the same
+ * work on the same inputs, in one process, timed with tinybench.
+ *
+ *     npm run bench                          every group, full sizes
+ *     npm run bench -- --quick               under a minute: shorter budgets, no 1024² matmul
+ *     npm run bench -- --filter matmul       one group
+ *
+ * The markdown table goes to stdout, progress to stderr, and the figures to
+ * `bench/results/<timestamp>.json` and `bench/results/latest.json`.
+ *
+ * @module
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as sp from '../src/index.js';
+import type { Tensor } from '../src/index.js';
+import { type BenchCase, GROUPS, type Group, type TfTensor, buildCases } from './cases.js';
+import { type MeasureOptions, measure } from './measure.js';
+import { type CaseResult, ENGINES, type Engine, gflops, markdownTable, ratio, writeJsonAtomic } from './report.js';
+import { TFJS_BACKENDS, type TF, type TfjsInfo, loadTfjs, useBackend } from './tfjs.js';
+
+const USAGE = `Usage: npm run bench -- [--quick] [--filter <group>] [--help]
+
+Times this engine beside @tensorflow/tfjs (cpu and wasm backends) on the same work.
+
+  --quick            shorter time budgets and no 1024×1024 matmul (whole run under a minute)
+  --filter <group>   run one group: ${GROUPS.join(', ')}
+  --help             show this text
+
+Prints a markdown table on stdout and writes bench/results/<timestamp>.json and latest.json.`;
+
+const BUDGETS: Record<'quick' | 'full', MeasureOptions> = {
+  quick: { time: 150, iterations: 3, warmupTime: 50, warmupIterations: 1 },
+  full: { time: 1000, iterations: 5, warmupTime: 250, warmupIterations: 2 },
+};
+
+interface Options {
+  quick: boolean;
+  groups: Group[];
+}
+
+/** Exits with status 2 and a message on stderr: the command line was wrong. */
+function usageError(message: string): never {
+  process.stderr.write(`bench: ${message}\n(run with --help for usage)\n`);
+  process.exit(2);
+}
+
+function isGroup(name: string): name is Group {
+  return (GROUPS as readonly string[]).includes(name);
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const options: Options = { quick: false, groups: [...GROUPS] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    // `--filter=matmul` is accepted as well as `--filter matmul`.
+    const equals = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = equals < 0 ? arg : arg.slice(0, equals);
+    const inlineValue = equals < 0 ? undefined : arg.slice(equals + 1);
+    if (flag === '--help' || flag === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else if (flag === '--quick') {
+      if (inlineValue !== undefined) usageError('--quick takes no value');
+      options.quick = true;
+    } else if (flag === '--filter') {
+      const group = inlineValue ?? argv[++i];
+      if (group === undefined || group === '') usageError(`--filter needs a group: ${GROUPS.join(', ')}`);
+      if (!isGroup(group)) usageError(`unknown group '${group}'; the groups are: ${GROUPS.join(', ')}`);
+      options.groups = [group];
+    } else if (arg.startsWith('-')) {
+      usageError(`unknown flag '${flag}'`);
+    } else {
+      usageError(`unexpected argument '${arg}'`);
+    }
+  }
+  return options;
+}
+
+/** Seeded uniform values in [−1, 1) (mulberry32), so every engine and every run gets the same inputs. */
+function seededValues(size: number, seed: number): Float32Array {
+  const values = new Float32Array(size);
+  let state = seed >>> 0;
+  for (let i = 0; i < size; i++) {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    values[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1;
+  }
+  return values;
+}
+
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((product, dim) => product * dim, 1);
+}
+
+/** Largest |a − b| ÷ max(1, max |b|), or Infinity when the shapes differ. */
+function relativeDifference(a: ArrayLike<number>, aShape: readonly number[], b: ArrayLike<number>, bShape: readonly number[]): number {
+  if (aShape.length !== bShape.length || aShape.some((dim, axis) => dim !== bShape[axis])) return Infinity;
+  let largestDifference = 0;
+  let largestValue = 1;
+  for (let i = 0; i < b.length; i++) {
+    largestDifference = Math.max(largestDifference, Math.abs(a[i] - b[i]));
+    largestValue = Math.max(largestValue, Math.abs(b[i]));
+  }
+  return largestDifference / largestValue;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0] : String(error);
+}
+
+/** Runs one case on our engine and on both tfjs backends. */
+async function runCase(benchCase: BenchCase, tf: TF, budget: MeasureOptions): Promise<CaseResult> {
+  const result: CaseResult = {
+    group: benchCase.group,
+    name: benchCase.name,
+    flops: benchCase.flops,
+    timings: {},
+    errors: {},
+    differences: {},
+    leakedTensors: {},
+  };
+  const data = benchCase.inputs.map((shape, index) => seededValues(sizeOf(shape), 1 + index));
+  const label = `${benchCase.group} / ${benchCase.name}`;
+
+  let ourOutput: { values: ArrayLike<number>; shape: readonly number[] } | undefined;
+  try {
+    const run = benchCase.ours(benchCase.inputs.map((shape, index) => sp.tensor(data[index], shape)));
+    const first = run();
+    ourOutput = { values: first.toTypedArray(), shape: first.shape };
+    let sink: Tensor = first;
+    result.timings.ours = await measure(`${label} / ours`, () => {
+      sink = run();
+    }, budget);
+    void sink;
+  } catch (error) {
+    const missing = error instanceof TypeError && /is not a function/.test(error.message);
+    result.errors.ours = missing ? `${errorText(error)} (not exported from src/index.ts yet?)` : errorText(error);
+  }
+
+  for (const backend of TFJS_BACKENDS) {
+    const engine: Engine = `tfjs-${backend}`;
+    await useBackend(backend);
+    const tensorsBefore = tf.memory().numTensors;
+    const inputs: TfTensor[] = benchCase.inputs.map((shape, index) => tf.tensor(data[index], [...shape], 'float32'));
+    try {
+      const run = benchCase.tfjs(tf, inputs);
+      const first = run();
+      if (ourOutput !== undefined) {
+        result.differences[engine] = relativeDifference(ourOutput.values, ourOutput.shape, first.dataSync(), first.shape);
+      }
+      first.dispose();
+      // Force the result (our ops return computed arrays too), then free it.
+      result.timings[engine] = await measure(`${label} / ${engine}`, () => {
+        const output = run();
+        output.dataSync();
+        output.dispose();
+      }, budget);
+    } catch (error) {
+      result.errors[engine] = errorText(error);
+    } finally {
+      for (const input of inputs) input.dispose();
+      result.leakedTensors[engine] = tf.memory().numTensors - tensorsBefore;
+    }
+  }
+  return result;
+}
+
+/** The machine and software the figures were measured on. */
+function machine(info: TfjsInfo) {
+  const cpus = os.cpus();
+  return {
+    node: process.version,
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    tfjs: info.version,
+    wasm: `${info.wasmSimd ? 'SIMD' : 'no SIMD'}, ${info.wasmThreads} thread${info.wasmThreads === 1 ? '' : 's'}`,
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const mode = options.quick ? 'quick' : 'full';
+  const budget = BUDGETS[mode];
+  const started = new Date();
+  const { tf, info } = await loadTfjs();
+  const host = machine(info);
+  const cases = buildCases(options.groups, options.quick);
+
+  const results: CaseResult[] = [];
+  for (const [index, benchCase] of cases.entries()) {
+    process.stderr.write(`[${index + 1}/${cases.length}] ${benchCase.group} / ${benchCase.name}\n`);
+    results.push(await runCase(benchCase, tf, budget));
+  }
+  const seconds = (Date.now() - started.getTime()) / 1000;
+
+  process.stdout.write(
+    [
+      `## superposition vs tfjs (${mode} run, groups: ${options.groups.join(', ')})`,
+      '',
+      `Node ${host.node} · ${host.cpu} (${host.cores} logical cores) · ${host.platform}`,
+      `tfjs ${host.tfjs}: cpu backend, wasm backend (${host.wasm}) · ${started.toISOString()} · ${seconds.toFixed(1)} s`,
+      'Mean time per call; ratios are tfjs ÷ ours (above 1: ours is faster).',
+      '',
+      markdownTable(results),
+      '',
+    ].join('\n'),
+  );
+
+  const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+  // The derived columns too, so that a reader of the JSON need not recompute them.
+  const figures = results.map((r) => ({
+    ...r,
+    ratios: { 'tfjs-cpu/ours': ratio(r, 'tfjs-cpu'), 'tfjs-wasm/ours': ratio(r, 'tfjs-wasm') },
+    gflops: r.flops === undefined ? undefined : Object.fromEntries(ENGINES.map((engine) => [engine, gflops(r, engine)])),
+  }));
+  const report = { date: started.toISOString(), mode, groups: options.groups, seconds, machine: host, budget, results: figures };
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
+  writeJsonAtomic(path.join(resultsDir, `${stamp}.json`), report);
+  writeJsonAtomic(path.join(resultsDir, 'latest.json'), report);
+  process.stderr.write(`wrote ${path.relative(process.cwd(), path.join(resultsDir, `${stamp}.json`))} and latest.json\n`);
+}
+
+await main();
