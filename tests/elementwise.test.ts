@@ -218,7 +218,7 @@ describe('elementwise: bad input', () => {
 describe('specialize', () => {
   it('returns a working private copy of a self-contained loop factory', () => {
     const factory = (f: (x: number) => number) => (xs: number[]) => xs.map((x) => f(x));
-    const copy = specialize(factory);
+    const copy = specialize(factory, 'triple');
     expect(copy).not.toBe(factory);
     expect(copy((x) => x * 3)([1, 2])).toEqual([3, 6]);
   });
