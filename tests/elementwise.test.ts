@@ -5,11 +5,11 @@ import {
   unaryReference, where, type BinaryOpName, type UnaryOpName,
 } from '../src/tensor/elementwise.js';
 import * as elementwise from '../src/tensor/elementwise.js';
-import { TensorError } from '../src/tensor/errors.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { tensor } from '../src/tensor/creation.js';
 import { specialize } from '../src/tensor/specialize.js';
 import { broadcastPairArb, flatValues, shapeArb, stridedViewArb, tensorArb } from './support/arbitraries.js';
+import { expectTensorError } from './support/expect.js';
 
 /** Each op's meaning, written again independently of the library, in float64. */
 const UNARY_ORACLE: Record<UnaryOpName, (x: number) => number> = {
@@ -185,33 +185,27 @@ describe('elementwise: values', () => {
 });
 
 describe('elementwise: bad input', () => {
-  const throwsNaming = (fn: () => unknown, ...parts: string[]) => {
-    let error: unknown;
-    try { fn(); } catch (e) { error = e; }
-    expect(error).toBeInstanceOf(TensorError);
-    for (const part of parts) expect((error as Error).message).toContain(part);
-  };
 
   it('shapes that do not broadcast name the op and both shapes', () => {
-    throwsNaming(() => add(tensor([[1, 2, 3], [4, 5, 6]]), tensor([1, 2, 3, 4])), 'add:', '[2,3]', '[4]');
-    throwsNaming(() => mul(tensor([[1, 2]]), tensor([1, 2, 3])), 'mul:', '[1,2]', '[3]');
+    expectTensorError(() => add(tensor([[1, 2, 3], [4, 5, 6]]), tensor([1, 2, 3, 4])), 'add:', '[2,3]', '[4]');
+    expectTensorError(() => mul(tensor([[1, 2]]), tensor([1, 2, 3])), 'mul:', '[1,2]', '[3]');
   });
 
   it('dtype mismatches name both dtypes', () => {
-    throwsNaming(() => sub(tensor([1, 2]), tensor([1, 2], undefined, 'float64')), 'sub:', 'float32', 'float64');
-    throwsNaming(() => where(tensor([1]), tensor([1]), tensor([1], undefined, 'int32')), 'where:', 'float32', 'int32');
+    expectTensorError(() => sub(tensor([1, 2]), tensor([1, 2], undefined, 'float64')), 'sub:', 'float32', 'float64');
+    expectTensorError(() => where(tensor([1]), tensor([1]), tensor([1], undefined, 'int32')), 'where:', 'float32', 'int32');
   });
 
   it('float-only ops refuse int32', () => {
-    throwsNaming(() => exp(tensor([1], undefined, 'int32')), 'exp:', 'int32');
-    throwsNaming(() => div(tensor([1], undefined, 'int32'), 2), 'div:', 'int32');
+    expectTensorError(() => exp(tensor([1], undefined, 'int32')), 'exp:', 'int32');
+    expectTensorError(() => div(tensor([1], undefined, 'int32'), 2), 'div:', 'int32');
   });
 
   it('non-tensor operands and bad clamp bounds are refused', () => {
-    throwsNaming(() => add(null as unknown as Tensor, tensor([1])), 'add:', 'Tensor');
-    throwsNaming(() => relu([1, 2] as unknown as Tensor), 'relu:', 'Tensor');
-    throwsNaming(() => clamp(tensor([1]), 2, 1), 'clamp:', 'low');
-    throwsNaming(() => astype(tensor([1]), 'float16' as never), 'astype:', 'float16');
+    expectTensorError(() => add(null as unknown as Tensor, tensor([1])), 'add:', 'Tensor');
+    expectTensorError(() => relu([1, 2] as unknown as Tensor), 'relu:', 'Tensor');
+    expectTensorError(() => clamp(tensor([1]), 2, 1), 'clamp:', 'low');
+    expectTensorError(() => astype(tensor([1]), 'float16' as never), 'astype:', 'float16');
   });
 });
 

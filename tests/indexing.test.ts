@@ -6,17 +6,8 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { tensor } from '../src/tensor/creation.js';
 import { contiguousStrides, sizeOf } from '../src/tensor/shape.js';
 import { flatValues, shapeArb, stridedViewArb, tensorArb } from './support/arbitraries.js';
+import { indicesOf } from './support/expect.js';
 
-/** Every multi-index of a shape, in row-major order. */
-function indicesOf(shape: readonly number[]): number[][] {
-  let out: number[][] = [[]];
-  for (const dim of shape) {
-    const next: number[][] = [];
-    for (const prefix of out) for (let i = 0; i < dim; i++) next.push([...prefix, i]);
-    out = next;
-  }
-  return out;
-}
 
 /** The element of x at a multi-index, read from its row-major values (no strides involved). */
 function reader(x: Tensor): (index: readonly number[]) => number {

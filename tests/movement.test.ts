@@ -8,7 +8,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { arange, tensor, zeros } from '../src/tensor/creation.js';
 import type { DType } from '../src/tensor/dtype.js';
-import { TensorError } from '../src/tensor/errors.js';
 import {
   broadcastTo,
   concat,
@@ -27,6 +26,7 @@ import {
 import { contiguousStrides, sizeOf } from '../src/tensor/shape.js';
 import { type NestedArray, Tensor } from '../src/tensor/tensor.js';
 import { broadcastPartnerArb, flatValues, shapeArb, stridedView, stridedViewArb, tensorArb } from './support/arbitraries.js';
+import { expectOpError } from './support/expect.js';
 
 // ---------------------------------------------------------------------------------------------
 // Oracle helpers: plain index arithmetic on row-major values
@@ -82,20 +82,6 @@ function reversedView(t: Tensor): Tensor {
   return stridedView(t, order, 2);
 }
 
-/** Expects a TensorError from `op` whose message contains every one of `parts`. */
-function expectError(run: () => unknown, op: string, ...parts: string[]): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(TensorError);
-  const error = caught as TensorError;
-  expect(error.op).toBe(op);
-  expect(error.message.startsWith(`${op}: `)).toBe(true);
-  for (const part of parts) expect(error.message).toContain(part);
-}
 
 function primeFactors(n: number): number[] {
   const out: number[] = [];
@@ -196,13 +182,13 @@ describe('reshape', () => {
   it('refuses a size mismatch, two -1s, bad dims and an ambiguous -1', () => {
     const x = zeros([2, 3]);
     expect(() => reshape(x, [4, 2])).toThrow('reshape: cannot reshape [2,3] (6 elements) into [4,2] (8 elements)');
-    expectError(() => reshape(x, [-1, 2, -1]), 'reshape', '-1', '[-1,2,-1]');
-    expectError(() => reshape(x, [4, -1]), 'reshape', '[2,3]', '[4,-1]', 'multiple of 4');
-    expectError(() => reshape(x, [2, 1.5]), 'reshape', '[2,1.5]');
-    expectError(() => reshape(x, [-2, -3]), 'reshape', '[-2,-3]');
-    expectError(() => reshape(x, ['3' as unknown as number, 2]), 'reshape', '[3,2]');
-    expectError(() => reshape(x, 6 as unknown as number[]), 'reshape', '6');
-    expectError(() => reshape(zeros([0, 3]), [0, -1]), 'reshape', '[0,-1]', '[0,3]');
+    expectOpError(() => reshape(x, [-1, 2, -1]), 'reshape', '-1', '[-1,2,-1]');
+    expectOpError(() => reshape(x, [4, -1]), 'reshape', '[2,3]', '[4,-1]', 'multiple of 4');
+    expectOpError(() => reshape(x, [2, 1.5]), 'reshape', '[2,1.5]');
+    expectOpError(() => reshape(x, [-2, -3]), 'reshape', '[-2,-3]');
+    expectOpError(() => reshape(x, ['3' as unknown as number, 2]), 'reshape', '[3,2]');
+    expectOpError(() => reshape(x, 6 as unknown as number[]), 'reshape', '6');
+    expectOpError(() => reshape(zeros([0, 3]), [0, -1]), 'reshape', '[0,-1]', '[0,3]');
   });
 });
 
@@ -225,8 +211,8 @@ describe('flatten', () => {
   it('makes a scalar into [1], and refuses start after end', () => {
     const s = tensor(7);
     expectReads(flatten(s), [1], () => 7);
-    expectError(() => flatten(zeros([2, 3, 4]), 2, 1), 'flatten', '[2,3,4]', '2', '1');
-    expectError(() => flatten(zeros([2, 3]), 3), 'flatten', 'axis 3', 'rank 2');
+    expectOpError(() => flatten(zeros([2, 3, 4]), 2, 1), 'flatten', '[2,3,4]', '2', '1');
+    expectOpError(() => flatten(zeros([2, 3]), 3), 'flatten', 'axis 3', 'rank 2');
   });
 });
 
@@ -269,12 +255,12 @@ describe('squeeze and unsqueeze', () => {
   });
 
   it('refuses to squeeze an axis that is not 1, bad axes, and repeated axes', () => {
-    expectError(() => squeeze(zeros([1, 3]), 1), 'squeeze', 'axis 1', '[1,3]', '3');
-    expectError(() => squeeze(zeros([1, 3]), [0, 1]), 'squeeze', 'axis 1', '[1,3]');
-    expectError(() => squeeze(zeros([1, 1]), [0, -2]), 'squeeze', 'twice');
-    expectError(() => squeeze(zeros([1, 3]), 2), 'squeeze', 'axis 2', 'rank 2');
-    expectError(() => unsqueeze(zeros([2, 3]), 3), 'unsqueeze', 'axis 3', 'rank 3');
-    expectError(() => unsqueeze(zeros([2, 3]), -4), 'unsqueeze', 'axis -4');
+    expectOpError(() => squeeze(zeros([1, 3]), 1), 'squeeze', 'axis 1', '[1,3]', '3');
+    expectOpError(() => squeeze(zeros([1, 3]), [0, 1]), 'squeeze', 'axis 1', '[1,3]');
+    expectOpError(() => squeeze(zeros([1, 1]), [0, -2]), 'squeeze', 'twice');
+    expectOpError(() => squeeze(zeros([1, 3]), 2), 'squeeze', 'axis 2', 'rank 2');
+    expectOpError(() => unsqueeze(zeros([2, 3]), 3), 'unsqueeze', 'axis 3', 'rank 3');
+    expectOpError(() => unsqueeze(zeros([2, 3]), -4), 'unsqueeze', 'axis -4');
   });
 });
 
@@ -331,9 +317,9 @@ describe('permute', () => {
   it('accepts negative axes and refuses wrong lengths and repeats', () => {
     const x = zeros([2, 3, 4]);
     expect(permute(x, [-1, 0, -2]).shape).toEqual([4, 2, 3]);
-    expectError(() => permute(x, [0, 1]), 'permute', '[2,3,4]', '[0,1]', '3 axes');
-    expectError(() => permute(x, [0, 1, 1]), 'permute', '[2,3,4]', '[0,1,1]', 'twice');
-    expectError(() => permute(x, [0, 1, 3]), 'permute', 'axis 3', 'rank 3');
+    expectOpError(() => permute(x, [0, 1]), 'permute', '[2,3,4]', '[0,1]', '3 axes');
+    expectOpError(() => permute(x, [0, 1, 1]), 'permute', '[2,3,4]', '[0,1,1]', 'twice');
+    expectOpError(() => permute(x, [0, 1, 3]), 'permute', 'axis 3', 'rank 3');
   });
 });
 
@@ -365,9 +351,9 @@ describe('transpose', () => {
   });
 
   it('refuses rank 0 and 1, and bad axes', () => {
-    expectError(() => transpose(zeros([3])), 'transpose', '[3]', 'rank');
-    expectError(() => transpose(tensor(1)), 'transpose', '[]', 'rank');
-    expectError(() => transpose(zeros([2, 3]), 0, 2), 'transpose', 'axis 2', 'rank 2');
+    expectOpError(() => transpose(zeros([3])), 'transpose', '[3]', 'rank');
+    expectOpError(() => transpose(tensor(1)), 'transpose', '[]', 'rank');
+    expectOpError(() => transpose(zeros([2, 3]), 0, 2), 'transpose', 'axis 2', 'rank 2');
   });
 });
 
@@ -400,10 +386,10 @@ describe('expand', () => {
   });
 
   it('refuses shapes that do not broadcast, naming both', () => {
-    expectError(() => expand(zeros([2, 3]), [4, 3]), 'expand', '[2,3]', '[4,3]', 'axis 0');
-    expectError(() => expand(zeros([2, 3]), [3]), 'expand', '[2,3]', '[3]', 'fewer axes');
-    expectError(() => expand(zeros([1, 3]), [2, -1]), 'expand', '[2,-1]');
-    expectError(() => broadcastTo(zeros([2, 3]), [2, 4]), 'broadcastTo', '[2,3]', '[2,4]');
+    expectOpError(() => expand(zeros([2, 3]), [4, 3]), 'expand', '[2,3]', '[4,3]', 'axis 0');
+    expectOpError(() => expand(zeros([2, 3]), [3]), 'expand', '[2,3]', '[3]', 'fewer axes');
+    expectOpError(() => expand(zeros([1, 3]), [2, -1]), 'expand', '[2,-1]');
+    expectOpError(() => broadcastTo(zeros([2, 3]), [2, 4]), 'broadcastTo', '[2,3]', '[2,4]');
   });
 });
 
@@ -466,13 +452,13 @@ describe('slice', () => {
 
   it('refuses bad steps, bad bounds, bad axes and scalars', () => {
     const x = zeros([4, 5]);
-    expectError(() => slice(x, 0, 0, 4, 0), 'slice', 'step', '0');
-    expectError(() => slice(x, 0, 0, 4, -1), 'slice', 'step', '-1', 'negative');
-    expectError(() => slice(x, 0, 0, 4, 1.5), 'slice', 'step', '1.5');
-    expectError(() => slice(x, 0, 0.5), 'slice', 'start', '0.5');
-    expectError(() => slice(x, 0, 0, Number.NaN), 'slice', 'end', 'NaN');
-    expectError(() => slice(x, 2, 0), 'slice', 'axis 2', 'rank 2');
-    expectError(() => slice(tensor(3), 0, 0), 'slice', '[]');
+    expectOpError(() => slice(x, 0, 0, 4, 0), 'slice', 'step', '0');
+    expectOpError(() => slice(x, 0, 0, 4, -1), 'slice', 'step', '-1', 'negative');
+    expectOpError(() => slice(x, 0, 0, 4, 1.5), 'slice', 'step', '1.5');
+    expectOpError(() => slice(x, 0, 0.5), 'slice', 'start', '0.5');
+    expectOpError(() => slice(x, 0, 0, Number.NaN), 'slice', 'end', 'NaN');
+    expectOpError(() => slice(x, 2, 0), 'slice', 'axis 2', 'rank 2');
+    expectOpError(() => slice(tensor(3), 0, 0), 'slice', '[]');
   });
 });
 
@@ -601,16 +587,16 @@ describe('concat', () => {
   });
 
   it('refuses an empty list, mixed dtypes, mismatching shapes, scalars and bad axes', () => {
-    expectError(() => concat([]), 'concat', 'empty');
-    expectError(() => concat([zeros([2]), 3 as unknown as Tensor]), 'concat', 'element 1');
-    expectError(
+    expectOpError(() => concat([]), 'concat', 'empty');
+    expectOpError(() => concat([zeros([2]), 3 as unknown as Tensor]), 'concat', 'element 1');
+    expectOpError(
       () => concat([zeros([2, 3]), zeros([2, 3], 'float64'), zeros([1, 3], 'int32')]),
       'concat',
       'float32',
       'tensor 1 [2,3] is float64',
       'tensor 2 [1,3] is int32',
     );
-    expectError(
+    expectOpError(
       () => concat([zeros([2, 3]), zeros([2, 4]), zeros([5, 3]), zeros([2, 3, 1])], 0),
       'concat',
       'axis 0',
@@ -619,9 +605,9 @@ describe('concat', () => {
       'tensor 3 has [2,3,1]',
     );
     // Along axis 1 the [2,4] fits and the [5,3] does not.
-    expectError(() => concat([zeros([2, 3]), zeros([2, 4]), zeros([5, 3])], -1), 'concat', 'axis 1', 'tensor 2 has [5,3]');
-    expectError(() => concat([tensor(1), tensor(2)]), 'concat', 'scalars', '[]');
-    expectError(() => concat([zeros([2, 3]), zeros([2, 3])], 2), 'concat', 'axis 2', 'rank 2');
+    expectOpError(() => concat([zeros([2, 3]), zeros([2, 4]), zeros([5, 3])], -1), 'concat', 'axis 1', 'tensor 2 has [5,3]');
+    expectOpError(() => concat([tensor(1), tensor(2)]), 'concat', 'scalars', '[]');
+    expectOpError(() => concat([zeros([2, 3]), zeros([2, 3])], 2), 'concat', 'axis 2', 'rank 2');
   });
 });
 
@@ -645,9 +631,9 @@ describe('stack', () => {
   });
 
   it('refuses an empty list, mixed dtypes, different shapes and bad axes', () => {
-    expectError(() => stack([]), 'stack', 'empty');
-    expectError(() => stack([zeros([2]), zeros([2], 'int32')]), 'stack', 'float32', 'tensor 1 [2] is int32');
-    expectError(
+    expectOpError(() => stack([]), 'stack', 'empty');
+    expectOpError(() => stack([zeros([2]), zeros([2], 'int32')]), 'stack', 'float32', 'tensor 1 [2] is int32');
+    expectOpError(
       () => stack([zeros([2, 3]), zeros([3, 2]), zeros([2, 3]), zeros([6])]),
       'stack',
       'same shape',
@@ -655,7 +641,7 @@ describe('stack', () => {
       'tensor 1 has [3,2]',
       'tensor 3 has [6]',
     );
-    expectError(() => stack([zeros([2, 3]), zeros([2, 3])], 3), 'stack', 'axis 3', 'rank 3');
+    expectOpError(() => stack([zeros([2, 3]), zeros([2, 3])], 3), 'stack', 'axis 3', 'rank 3');
   });
 });
 

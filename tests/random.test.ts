@@ -23,9 +23,9 @@ import {
   uniform,
   uniformReference,
 } from '../src/tensor/random.js';
-import { TensorError } from '../src/tensor/errors.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { shapeArb } from './support/arbitraries.js';
+import { expectTensorError } from './support/expect.js';
 
 // ---------------------------------------------------------------------------------------------
 // The oracle: splitmix64 and xoshiro128** written straight from the papers, in BigInt.
@@ -98,16 +98,6 @@ function values(t: Tensor): number[] {
   return Array.from(t.toTypedArray());
 }
 
-function expectTensorError(run: () => unknown, ...fragments: string[]): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(TensorError);
-  for (const fragment of fragments) expect((caught as Error).message).toContain(fragment);
-}
 
 function mean(xs: ArrayLike<number>): number {
   let total = 0;

@@ -11,20 +11,11 @@ import { TensorError } from '../src/tensor/errors.js';
 import { broadcastShapes, broadcastStrides, contiguousStrides, normalizeAxes, normalizeAxis, sizeOf } from '../src/tensor/shape.js';
 import { type NestedArray, Tensor, copyToContiguous } from '../src/tensor/tensor.js';
 import { anyTensorArb, broadcastPairArb, broadcastPartnerArb, flatValues, shapeArb, stridedView, stridedViewArb, tensorArb, valueArb } from './support/arbitraries.js';
+import { expectTensorError } from './support/expect.js';
 
 // ---------------------------------------------------------------------------------------------
 // Oracles and helpers
 
-function expectTensorError(run: () => unknown, ...fragments: string[]): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(TensorError);
-  for (const fragment of fragments) expect((caught as Error).message).toContain(fragment);
-}
 
 /** Nested arrays of `shape` holding `flat` in row-major order, built recursively. */
 function nest(flat: readonly number[], shape: readonly number[]): NestedArray {

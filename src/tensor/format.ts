@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { contiguousStrides } from './shape.js';
 import type { Tensor } from './tensor.js';
 
 /** Above this many elements, `toString()` elides the middle of long axes. */
@@ -25,7 +26,7 @@ export function formatTensor(t: Tensor): string {
   const formatNumber = chooseNumberFormat(values, t.dtype === 'int32');
   const width = maxWidth(values, formatNumber);
   const prefix = 'tensor(';
-  const strides = rowMajorStrides(t.shape);
+  const strides = contiguousStrides(t.shape);
 
   const render = (axis: number, start: number, indent: string): string => {
     if (axis === t.shape.length) return formatNumber(values[start]).padStart(width);
@@ -39,16 +40,6 @@ export function formatTensor(t: Tensor): string {
 
   const body = render(0, 0, ' '.repeat(prefix.length));
   return `${prefix}${body}, shape=[${t.shape.join(',')}], dtype=${t.dtype})`;
-}
-
-function rowMajorStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let stride = 1;
-  for (let axis = shape.length - 1; axis >= 0; axis--) {
-    strides[axis] = stride;
-    stride *= shape[axis];
-  }
-  return strides;
 }
 
 /** Indices 0, 1, 2, −1 (the `...` marker), dim−3, dim−2, dim−1. */
