@@ -26,22 +26,11 @@ import {
 import { contiguousStrides, sizeOf } from '../src/tensor/shape.js';
 import { type NestedArray, Tensor } from '../src/tensor/tensor.js';
 import { broadcastPartnerArb, flatValues, shapeArb, stridedView, stridedViewArb, tensorArb } from './support/arbitraries.js';
-import { expectOpError } from './support/expect.js';
+import { expectOpError, indicesOf } from './support/expect.js';
 
 // ---------------------------------------------------------------------------------------------
 // Oracle helpers: plain index arithmetic on row-major values
 // ---------------------------------------------------------------------------------------------
-
-/** Every full index of `shape`, in row-major order. */
-function allIndices(shape: readonly number[]): number[][] {
-  let out: number[][] = [[]];
-  for (const dim of shape) {
-    const next: number[][] = [];
-    for (const prefix of out) for (let i = 0; i < dim; i++) next.push([...prefix, i]);
-    out = next;
-  }
-  return out;
-}
 
 /** The row-major position of `index` in `shape`. */
 function flatPosition(shape: readonly number[], index: readonly number[]): number {
@@ -63,7 +52,7 @@ function nest(values: readonly number[], shape: readonly number[]): NestedArray 
  */
 function expectReads(view: Tensor, shape: readonly number[], oracle: (index: number[]) => number): void {
   expect(view.shape).toEqual(shape);
-  const indices = allIndices(shape);
+  const indices = indicesOf(shape);
   const expected = indices.map(oracle);
   expect(flatValues(view)).toEqual(expected);
   expect(view.toArray()).toEqual(nest(expected, shape));
@@ -664,7 +653,7 @@ describe('views compose over one storage', () => {
   it('arange views: transpose then reshape copies in the transposed order', () => {
     // Row-major position of [j, i] in the transposed [3,2] is j·2 + i; its value is x[i, j] = 3i + j.
     const y = reshape(transpose(reshape(arange(6), [2, 3])), [6]);
-    const expected = allIndices([3, 2]).map(([j, i]) => 3 * i + j);
+    const expected = indicesOf([3, 2]).map(([j, i]) => 3 * i + j);
     expect(flatValues(y)).toEqual(expected);
   });
 });
