@@ -157,7 +157,8 @@ export function linspace(start: number, stop: number, count: number, dtype: DTyp
   if (!isDType(dtype)) fail('linspace', `unknown dtype ${String(dtype)}; expected float32, float64 or int32`);
   const storage = allocate(dtype, count);
   const step = count > 1 ? (stop - start) / (count - 1) : 0;
-  for (let i = 0; i < count; i++) storage[i] = i === count - 1 && count > 1 ? stop : start + i * step;
+  // The ends are stored as given, not computed, so that both are exact (−0 included).
+  for (let i = 0; i < count; i++) storage[i] = i === 0 ? start : i === count - 1 ? stop : start + i * step;
   return new Tensor(storage, [count]);
 }
 
