@@ -118,10 +118,7 @@ export function topk(x: Tensor, k: number, axis = -1, options: TopkOptions = {})
   const source = x.contiguous();
   const data = source.data;
   const base = source.offset;
-  let outer = 1;
-  for (let a = 0; a < along; a++) outer *= x.shape[a];
-  let inner = 1;
-  for (let a = along + 1; a < x.rank; a++) inner *= x.shape[a];
+  const { outer, inner } = aroundAxis(x.shape, along);
   const outShape = x.shape.slice();
   outShape[along] = k;
   const values = allocate(x.dtype, outer * k * inner);
@@ -298,10 +295,7 @@ export function indexSelect(x: Tensor, axis: number, indices: Tensor | readonly 
 
   const source = x.contiguous();
   const data = source.data;
-  let outer = 1;
-  for (let a = 0; a < along; a++) outer *= x.shape[a];
-  let inner = 1;
-  for (let a = along + 1; a < x.rank; a++) inner *= x.shape[a];
+  const { outer, inner } = aroundAxis(x.shape, along);
   const outShape = x.shape.slice();
   outShape[along] = count;
   const out = allocate(x.dtype, outer * count * inner);
@@ -314,4 +308,16 @@ export function indexSelect(x: Tensor, axis: number, indices: Tensor | readonly 
     }
   }
   return new Tensor(out, outShape);
+}
+
+/**
+ * A shape read as [outer, dim, inner] around `axis`: outer is the product of the dims before it,
+ * inner of the dims after it, so element (o, i, j) sits at (o·dim + i)·inner + j when contiguous.
+ */
+function aroundAxis(shape: readonly number[], axis: number): { outer: number; inner: number } {
+  let outer = 1;
+  for (let a = 0; a < axis; a++) outer *= shape[a];
+  let inner = 1;
+  for (let a = axis + 1; a < shape.length; a++) inner *= shape[a];
+  return { outer, inner };
 }
