@@ -17,10 +17,21 @@ export { type DType, type TypedArray } from './tensor/dtype.js';
 export { TensorError } from './tensor/errors.js';
 export { broadcastShapes } from './tensor/shape.js';
 export * from './tensor/creation.js';
-export * from './tensor/elementwise.js';
-export * from './tensor/movement.js';
-export * from './tensor/reduce.js';
-export * from './tensor/indexing.js';
 export * from './tensor/random.js';
 export * from './tensor/compare.js';
-export * from './tensor/matmul.js';
+// The parts of the core that have no differentiable twin: references, names, and int32 results.
+export {
+  unaryReference, binaryReference, UNARY_OP_NAMES, BINARY_OP_NAMES, type UnaryOpName, type BinaryOpName,
+} from './tensor/elementwise.js';
+export { concatReference } from './tensor/movement.js';
+export {
+  argmax, argmin, reduceReference, reductionPath,
+  type Axes, type ReduceOptions, type VarianceOptions, type ReduceOp, type ReductionPath,
+} from './tensor/reduce.js';
+export { type TopkOptions } from './tensor/indexing.js';
+export { matmulReference, type MatmulOptions } from './tensor/matmul.js';
+/** The raw tensor core, with no gradient tracking: `kernels.add(a, b)` returns a plain Tensor. */
+export * as kernels from './tensor/kernels.js';
+
+// Differentiable ops (same names as the core's, returning Variables) and the autograd tools.
+export * from './autograd/index.js';
