@@ -264,6 +264,7 @@ export function backward(root: Variable, seed?: Tensor, options: BackwardOptions
     }
     dRoot = onesOf(root);
   } else {
+    if (!(seed instanceof Tensor)) fail('backward', `the seed must be a Tensor (∂L/∂output), got ${typeof seed}`);
     if (!shapesEqual(seed.shape, root.shape)) {
       fail('backward', `the seed has shape ${formatShape(seed.shape)}, expected the output's shape ${formatShape(root.shape)}`);
     }

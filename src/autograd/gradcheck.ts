@@ -19,6 +19,8 @@ import { astype } from '../tensor/elementwise.js';
 import { fail } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { valueAndGrad } from './functional.js';
+import { type Variable, detach } from './variable.js';
+import { noGrad } from './engine.js';
 
 /** Options for {@link gradCheck}. */
 export interface GradCheckOptions {
@@ -54,7 +56,7 @@ export interface GradCheckResult {
  * ```
  */
 export function gradCheck(
-  f: (...inputs: Tensor[]) => Tensor,
+  f: (...inputs: Variable[]) => Tensor,
   inputs: readonly Tensor[],
   options: GradCheckOptions = {},
 ): GradCheckResult {
@@ -66,8 +68,10 @@ export function gradCheck(
     return astype(input, 'float64');
   });
   const [, analytic] = valueAndGrad(f)(...points);
+  // Constant views of the points: they share storage, so the nudges below are seen through them.
+  const constants = points.map((point) => detach(point));
   const evaluate = (): number => {
-    const value = f(...points);
+    const value = noGrad(() => f(...constants));
     if (!(value instanceof Tensor) || value.size !== 1) fail('gradCheck', 'f must return a one-element tensor');
     return value.item();
   };
