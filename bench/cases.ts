@@ -7,7 +7,7 @@
  * receives the ready-made inputs and returns the timed function, so nothing but the op itself
  * runs inside the timing loop:
  *
- *     ours: ([a, b]) => () => sp.add(a, b)           // returns a computed Tensor
+ *     ours: ([a, b]) => () => sp.kernels.add(a, b)   // returns a computed Tensor
  *     tfjs: (tf, [a, b]) => () => tf.add(a, b)       // the harness calls dataSync() and dispose()
  *
  * The harness forces every tfjs result (`dataSync()`, then `dispose()`), because our ops return
@@ -25,8 +25,12 @@ import type { TF } from './tfjs.js';
 /** A tfjs tensor. */
 export type TfTensor = ReturnType<TF['tensor']>;
 
-/** The groups, in the order they run; `--filter` takes one of these. */
-export const GROUPS = ['elementwise', 'matmul', 'reduce', 'movement'] as const;
+/**
+ * The groups, in the order they run; `--filter` takes one of these. The first four time the raw
+ * kernels (`sp.kernels`, no gradient tracking); `autograd` times whole training steps and the
+ * graph's own cost per op.
+ */
+export const GROUPS = ['elementwise', 'matmul', 'reduce', 'movement', 'autograd'] as const;
 /** One of {@link GROUPS}. */
 export type Group = (typeof GROUPS)[number];
 
@@ -55,28 +59,28 @@ function elementwiseCases(): BenchCase[] {
       group: 'elementwise',
       name: 'add [4] + [4]',
       inputs: [[4], [4]],
-      ours: ([a, b]) => () => sp.add(a, b),
+      ours: ([a, b]) => () => sp.kernels.add(a, b),
       tfjs: (tf, [a, b]) => () => tf.add(a, b),
     },
     {
       group: 'elementwise',
       name: 'relu [1024,5]',
       inputs: [[1024, 5]],
-      ours: ([x]) => () => sp.relu(x),
+      ours: ([x]) => () => sp.kernels.relu(x),
       tfjs: (tf, [x]) => () => tf.relu(x),
     },
     {
       group: 'elementwise',
       name: 'add [8,1024,100] + [100] (broadcast)',
       inputs: [[8, 1024, 100], [100]],
-      ours: ([a, b]) => () => sp.add(a, b),
+      ours: ([a, b]) => () => sp.kernels.add(a, b),
       tfjs: (tf, [a, b]) => () => tf.add(a, b),
     },
     {
       group: 'elementwise',
       name: 'mul [1024,1024] * [1024,1024]',
       inputs: [[1024, 1024], [1024, 1024]],
-      ours: ([a, b]) => () => sp.mul(a, b),
+      ours: ([a, b]) => () => sp.kernels.mul(a, b),
       tfjs: (tf, [a, b]) => () => tf.mul(a, b),
     },
   ];
@@ -98,7 +102,7 @@ function matmulCases(quick: boolean): BenchCase[] {
         name: `${label} ${n}×${n}`,
         inputs: [[n, n], [n, n]],
         flops: matmulFlops(n, n, n),
-        ours: ([a, b]) => () => sp.matmul(a, b, { transposeA, transposeB }),
+        ours: ([a, b]) => () => sp.kernels.matmul(a, b, { transposeA, transposeB }),
         tfjs: (tf, [a, b]) => () => tf.matMul(a, b, transposeA, transposeB),
       });
     }
@@ -109,7 +113,7 @@ function matmulCases(quick: boolean): BenchCase[] {
     name: 'batched [8,1024,5] @ [8,5,2]',
     inputs: [[8, 1024, 5], [8, 5, 2]],
     flops: matmulFlops(1024, 5, 2, 8),
-    ours: ([a, b]) => () => sp.matmul(a, b),
+    ours: ([a, b]) => () => sp.kernels.matmul(a, b),
     tfjs: (tf, [a, b]) => () => tf.matMul(a, b),
   });
   return cases;
@@ -121,21 +125,21 @@ function reduceCases(): BenchCase[] {
       group: 'reduce',
       name: 'sum axis 0 of [1024,100]',
       inputs: [[1024, 100]],
-      ours: ([x]) => () => sp.sum(x, 0),
+      ours: ([x]) => () => sp.kernels.sum(x, 0),
       tfjs: (tf, [x]) => () => tf.sum(x, 0),
     },
     {
       group: 'reduce',
       name: 'sum axis -1 of [1024,100]',
       inputs: [[1024, 100]],
-      ours: ([x]) => () => sp.sum(x, -1),
+      ours: ([x]) => () => sp.kernels.sum(x, -1),
       tfjs: (tf, [x]) => () => tf.sum(x, -1),
     },
     {
       group: 'reduce',
       name: 'sum all of [1024,1024]',
       inputs: [[1024, 1024]],
-      ours: ([x]) => () => sp.sum(x),
+      ours: ([x]) => () => sp.kernels.sum(x),
       tfjs: (tf, [x]) => () => tf.sum(x),
     },
   ];
@@ -147,14 +151,14 @@ function movementCases(): BenchCase[] {
       group: 'movement',
       name: 'transpose+contiguous [512,512]',
       inputs: [[512, 512]],
-      ours: ([x]) => () => sp.contiguous(sp.transpose(x)),
+      ours: ([x]) => () => sp.kernels.contiguous(sp.kernels.transpose(x)),
       tfjs: (tf, [x]) => () => tf.transpose(x),
     },
     {
       group: 'movement',
       name: 'concat 2×[1024,100] axis 0',
       inputs: [[1024, 100], [1024, 100]],
-      ours: ([a, b]) => () => sp.concat([a, b], 0),
+      ours: ([a, b]) => () => sp.kernels.concat([a, b], 0),
       tfjs: (tf, [a, b]) => () => tf.concat([a, b], 0),
     },
   ];

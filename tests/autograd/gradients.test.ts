@@ -39,6 +39,12 @@ describe('unary ops: gradient check in float64', () => {
     });
   }
 
+  it('relu of a strided view (the backward\'s general path)', () => {
+    fc.assert(fc.property(nonScalarShape.chain((s) => float64Arb(s, { kinks: [0] })), (x) => {
+      checkGradients((v) => ag.relu(ag.transpose(ag.unsqueeze(v, 0), 0, -1)), [x]);
+    }), RUNS);
+  });
+
   it('relu′(0) = 0 and clamp passes dy at its bounds (the documented conventions)', () => {
     const [, [dRelu]] = valueAndGrad((x) => ag.sum(ag.relu(x)))(kernels.tensor([0, -1, 2]));
     expect(dRelu.toArray()).toEqual([0, 0, 1]);

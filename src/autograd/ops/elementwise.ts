@@ -36,7 +36,7 @@
  */
 import type { BinaryOpName, UnaryOpName } from '../../tensor/elementwise.js';
 import * as kernels from '../../tensor/elementwise.js';
-import type { DType } from '../../tensor/dtype.js';
+import { type DType, allocate } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { type Input, record } from '../engine.js';
 import type { Variable } from '../variable.js';
@@ -60,7 +60,7 @@ const UNARY_RULES: { [Op in UnaryOpName]: UnaryRule } = {
   log:     { forward: kernels.log,     backward: (dy, x) => kernels.div(dy, x) },
   sqrt:    { forward: kernels.sqrt,    backward: (dy, _x, y) => kernels.div(dy, kernels.mul(y, 2)) },
   square:  { forward: kernels.square,  backward: (dy, x) => kernels.mul(dy, kernels.mul(x, 2)) },
-  relu:    { forward: kernels.relu,    backward: (dy, x) => kernels.mul(dy, kernels.greater(x, 0)) },
+  relu:    { forward: kernels.relu,    backward: (dy, x) => reluBackward(dy, x) },
   sigmoid: { forward: kernels.sigmoid, backward: (dy, _x, y) => kernels.mul(dy, kernels.mul(y, kernels.sub(1, y))) },
   tanh:    { forward: kernels.tanh,    backward: (dy, _x, y) => kernels.mul(dy, kernels.sub(1, kernels.square(y))) },
   sign:    { forward: kernels.sign,    backward: () => null },
@@ -107,6 +107,23 @@ const BINARY_RULES: { [Op in BinaryOpName]: BinaryRule | typeof NOT_DIFFERENTIAB
   less: NOT_DIFFERENTIABLE,
   lessEqual: NOT_DIFFERENTIABLE,
 };
+
+/**
+ * dy where x > 0, else 0. This is `mul(dy, greater(x, 0))` in one pass with no mask tensor: relu
+ * sits in every model of the lesson, so its backward is worth a loop of its own.
+ */
+function reluBackward(dy: Tensor, x: Tensor): Tensor {
+  if (!dy.isContiguous || !x.isContiguous || dy.size !== x.size || dy.dtype !== x.dtype) {
+    return kernels.mul(dy, kernels.greater(x, 0));
+  }
+  const out = allocate(dy.dtype, dy.size);
+  const grad = dy.data;
+  const input = x.data;
+  const gradStart = dy.offset;
+  const inputStart = x.offset;
+  for (let i = 0; i < out.length; i++) out[i] = input[inputStart + i] > 0 ? grad[gradStart + i] : 0;
+  return new Tensor(out, x.shape.slice());
+}
 
 /** maximum/minimum: the winner (a beats b by `wins`) gets dy, a tie gives each half. */
 function splitByWinner(

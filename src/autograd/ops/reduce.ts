@@ -21,7 +21,8 @@ import type { Axes, ReduceOp, ReduceOptions, VarianceOptions } from '../../tenso
 import { div, equal, maximum, mul, sign, sub } from '../../tensor/elementwise.js';
 import { expand, reshape } from '../../tensor/movement.js';
 import { normalizeAxes } from '../../tensor/shape.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { allocate } from '../../tensor/dtype.js';
 import { record } from '../engine.js';
 import type { Variable } from '../variable.js';
 import { NOT_DIFFERENTIABLE } from './elementwise.js';
@@ -65,6 +66,12 @@ const REDUCE_RULES: { [Op in ReduceOp]: ReduceRule | typeof NOT_DIFFERENTIABLE }
 
 /** dȳ copied along the reduced axes, packed so the next rule reads it on a fast path. */
 function spread(dyKept: Tensor, x: Tensor): Tensor {
+  if (dyKept.size === 1) {
+    // A reduction to one number (every loss ends in one): dx is that number everywhere.
+    const out = allocate(dyKept.dtype, x.size);
+    out.fill(dyKept.data[dyKept.offset]);
+    return new Tensor(out, x.shape.slice());
+  }
   return expand(dyKept, x.shape).contiguous();
 }
 
