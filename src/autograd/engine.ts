@@ -228,8 +228,9 @@ function checkFinite(op: string, phase: 'forward' | 'backward', t: Tensor, input
 
 /** What a backward hook sees at each node: the gradient that arrived and the ones sent on. */
 export interface BackwardStep {
-  /** The node's id and op. */
+  /** The node's id. */
   readonly id: number;
+  /** The node's op. */
   readonly op: string;
   /** dy: ∂L/∂(this node's output). */
   readonly gradOutput: Tensor;

@@ -30,14 +30,26 @@ export interface GradCheckOptions {
   floor?: number;
 }
 
+/** The entry with the largest relative error. */
+export interface GradCheckWorst {
+  /** Which input (position in the `inputs` list). */
+  input: number;
+  /** The flat (row-major) index within that input. */
+  index: number;
+  /** The engine's value there. */
+  analytic: number;
+  /** The central-difference estimate there. */
+  numeric: number;
+}
+
 /** What {@link gradCheck} found. */
 export interface GradCheckResult {
   /** The largest |analytic − numeric| over every index of every input. */
   maxAbsError: number;
   /** The largest relative error, as defined in the module notes. */
   maxRelError: number;
-  /** Where the largest relative error sits: which input and which flat index. */
-  worst: { input: number; index: number; analytic: number; numeric: number };
+  /** Where the largest relative error sits, and the two values there. */
+  worst: GradCheckWorst;
   /** The engine's gradients (float64), one per input. */
   analytic: Tensor[];
   /** The finite-difference gradients (float64), one per input. */
@@ -78,7 +90,7 @@ export function gradCheck(
   const numeric: Tensor[] = [];
   let maxAbsError = 0;
   let maxRelError = 0;
-  let worst = { input: -1, index: -1, analytic: 0, numeric: 0 };
+  let worst: GradCheckWorst = { input: -1, index: -1, analytic: 0, numeric: 0 };
   points.forEach((point, which) => {
     const estimate = new Float64Array(point.size);
     const storage = point.data; // astype made a packed private copy, so nudging it in place is safe
