@@ -16,3 +16,7 @@ export * from './ops/matmul.js';
 export * from './ops/indexing.js';
 export * from './functional.js';
 export * from './gradcheck.js';
+export * from './trace.js';
+export * from './graph.js';
+export * from './einsum.js';
+export * from './nn.js';

@@ -46,8 +46,11 @@ const MOVEMENT_RULES: { [Op in MovementOpName]: MovementBackward } = {
   contiguous: (dy) => [dy],
 };
 
-function movement(op: MovementOpName, inputs: readonly Tensor[], args: readonly number[], forward: () => Tensor): Variable {
-  return record(op, inputs, forward, (dy) => MOVEMENT_RULES[op](dy, inputs, args));
+/** Records a movement op; `name` is what traces show (unsqueeze, say, uses reshape's rule). */
+function movement(
+  rule: MovementOpName, inputs: readonly Tensor[], args: readonly number[], forward: () => Tensor, name: string = rule,
+): Variable {
+  return record(name, inputs, forward, (dy) => MOVEMENT_RULES[rule](dy, inputs, args));
 }
 
 function inversePermutation(order: readonly number[]): number[] {
@@ -84,15 +87,15 @@ export function reshape(x: Tensor, shape: readonly number[]): Variable {
 }
 /** Axes `startAxis..endAxis` merged into one.  ∂/∂x: dy reshaped back. */
 export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Variable {
-  return movement('reshape', [x], [], () => kernels.flatten(x, startAxis, endAxis));
+  return movement('reshape', [x], [], () => kernels.flatten(x, startAxis, endAxis), 'flatten');
 }
 /** Size-1 axes removed (all of them, or the ones named).  ∂/∂x: dy reshaped back. */
 export function squeeze(x: Tensor, axes?: number | readonly number[]): Variable {
-  return movement('reshape', [x], [], () => kernels.squeeze(x, axes));
+  return movement('reshape', [x], [], () => kernels.squeeze(x, axes), 'squeeze');
 }
 /** A size-1 axis inserted at `axis`.  ∂/∂x: dy reshaped back. */
 export function unsqueeze(x: Tensor, axis: number): Variable {
-  return movement('reshape', [x], [], () => kernels.unsqueeze(x, axis));
+  return movement('reshape', [x], [], () => kernels.unsqueeze(x, axis), 'unsqueeze');
 }
 /** The axes reordered: output axis k is input axis order[k].  ∂/∂x: dy permuted by order⁻¹. */
 export function permute(x: Tensor, order: readonly number[]): Variable {
@@ -108,7 +111,7 @@ export function expand(x: Tensor, shape: readonly number[]): Variable {
 }
 /** Same as {@link expand}. */
 export function broadcastTo(x: Tensor, shape: readonly number[]): Variable {
-  return movement('expand', [x], [], () => kernels.broadcastTo(x, shape));
+  return movement('expand', [x], [], () => kernels.broadcastTo(x, shape), 'broadcastTo');
 }
 /**
  * Every `step`-th entry from `start` to `end` along `axis` (a view).
