@@ -164,8 +164,77 @@ function movementCases(): BenchCase[] {
   ];
 }
 
+/**
+ * Training. One step of a two-layer MLP, 64 → 256 → 64 on a batch of 256: forward, backward, and
+ * an Adam update, written the way each library is normally used (tfjs: variables and
+ * `optimizer.minimize`). Inputs: x, target, W₁, b₁, W₂, b₂. Both sides return the step's loss,
+ * so the harness can check they computed the same thing on the first call.
+ *
+ * Graph overhead. A chain of `length` adds of one-element tensors, then backward to the start:
+ * the kernel is trivial, so the time is what recording an op and walking it back costs. Divide
+ * by `length` for the cost per op. tfjs does the same with `variableGrads`.
+ */
+function autogradCases(): BenchCase[] {
+  const mlp: BenchCase = {
+    group: 'autograd',
+    name: 'MLP 64→256→64, batch 256: forward + backward + Adam',
+    inputs: [[256, 64], [256, 64], [64, 256], [256], [256, 64], [64]],
+    flops: 3 * (matmulFlops(256, 64, 256) + matmulFlops(256, 256, 64)),
+    ours: ([x, target, w1, b1, w2, b2]) => {
+      const params = [w1, b1, w2, b2].map((value) => sp.parameter(value));
+      const [W1, B1, W2, B2] = params;
+      const optimizer = new sp.Adam({ params, lr: 1e-3 });
+      return () => {
+        optimizer.zeroGrad();
+        const hidden = sp.relu(sp.add(sp.matmul(x, W1), B1));
+        const loss = sp.mean(sp.square(sp.sub(sp.add(sp.matmul(hidden, W2), B2), target)));
+        loss.backward();
+        optimizer.step();
+        return loss;
+      };
+    },
+    tfjs: (tf, [x, target, w1, b1, w2, b2]) => {
+      const [W1, B1, W2, B2] = [w1, b1, w2, b2].map((value) => tf.variable(value));
+      const optimizer = tf.train.adam(1e-3);
+      const lossOf = () => {
+        const hidden = tf.relu(tf.add(tf.matMul(x, W1), B1));
+        return tf.mean(tf.square(tf.sub(tf.add(tf.matMul(hidden, W2), B2), target))) as ReturnType<TF['scalar']>;
+      };
+      return () => optimizer.minimize(lossOf, true) as TfTensor;
+    },
+  };
+  const chain = (length: number): BenchCase => ({
+    group: 'autograd',
+    name: `graph overhead: ${length} scalar add${length > 1 ? 's' : ''}, record + backward`,
+    inputs: [[1], [1]],
+    ours: ([start, step]) => {
+      const w = sp.parameter(start);
+      return () => {
+        w.zeroGrad();
+        let y: sp.Variable = w;
+        for (let i = 0; i < length; i++) y = sp.add(y, step);
+        y.backward();
+        return w.grad as Tensor;
+      };
+    },
+    tfjs: (tf, [start, step]) => {
+      const w = tf.variable(start);
+      return () => {
+        const { value, grads } = tf.variableGrads(() => {
+          let y = w as TfTensor;
+          for (let i = 0; i < length; i++) y = tf.add(y, step);
+          return tf.sum(y) as ReturnType<TF['scalar']>;
+        }, [w]);
+        value.dispose();
+        return grads[w.name];
+      };
+    },
+  });
+  return [mlp, chain(1), chain(100)];
+}
+
 /** Every case of the chosen groups; `quick` drops the largest sizes. */
 export function buildCases(groups: readonly Group[], quick: boolean): BenchCase[] {
-  const all = [...elementwiseCases(), ...matmulCases(quick), ...reduceCases(), ...movementCases()];
+  const all = [...elementwiseCases(), ...matmulCases(quick), ...reduceCases(), ...movementCases(), ...autogradCases()];
   return all.filter((c) => groups.includes(c.group));
 }

@@ -35,3 +35,6 @@ export * as kernels from './tensor/kernels.js';
 
 // Differentiable ops (same names as the core's, returning Variables) and the autograd tools.
 export * from './autograd/index.js';
+
+// Optimizers, learning-rate schedules and gradient clipping.
+export * from './optim/index.js';
