@@ -1,0 +1,7 @@
+/**
+ * The lesson's models: the toy models of superposition and the data they train on.
+ *
+ * @module
+ */
+export * from './data.js';
+export * from './tms.js';
