@@ -28,9 +28,9 @@ export type TfTensor = ReturnType<TF['tensor']>;
 /**
  * The groups, in the order they run; `--filter` takes one of these. The first four time the raw
  * kernels (`sp.kernels`, no gradient tracking); `autograd` times whole training steps and the
- * graph's own cost per op.
+ * graph's own cost per op; `tms` times one training step of the toy model of superposition.
  */
-export const GROUPS = ['elementwise', 'matmul', 'reduce', 'movement', 'autograd'] as const;
+export const GROUPS = ['elementwise', 'matmul', 'reduce', 'movement', 'autograd', 'tms'] as const;
 /** One of {@link GROUPS}. */
 export type Group = (typeof GROUPS)[number];
 
@@ -42,6 +42,11 @@ export interface BenchCase {
   inputs: readonly (readonly number[])[];
   /** Floating-point operations per call, when that is a meaningful figure (matmul). */
   flops?: number;
+  /**
+   * False when the engines' outputs cannot agree, e.g. a training step that draws its own random
+   * data with each engine's generator. Default true: the harness checks the first outputs match.
+   */
+  compareOutputs?: boolean;
   /** Set-up, untimed: given this engine's inputs, returns the timed function. */
   ours: (inputs: Tensor[]) => () => Tensor;
   /** Set-up, untimed, on the active tfjs backend: returns the timed function. */
@@ -233,8 +238,61 @@ function autogradCases(): BenchCase[] {
   return [mlp, chain(1), chain(100)];
 }
 
+/**
+ * One training step of the toy model of superposition, as the lesson runs it: draw a batch of
+ * sparse features (density spread log-evenly from 1 to 0.02 over the instances), forward, backward,
+ * AdamW. tfjs has no AdamW, so its step is Adam followed by the decoupled decay θ ← θ(1 − ηλ),
+ * which is AdamW's update up to the order of the two parts. Each engine draws its data with its
+ * own generator, so the losses are not compared.
+ */
+function tmsCases(): BenchCase[] {
+  const configs = [
+    { instances: 8, features: 5, hidden: 2, batch: 1024 },
+    { instances: 8, features: 100, hidden: 20, batch: 1024 },
+  ];
+  const lr = 1e-3;
+  const weightDecay = 1e-2;
+  return configs.map(({ instances, features, hidden, batch }) => ({
+    group: 'tms' as const,
+    name: `toy model step: ${instances} instances, n=${features}, m=${hidden}, batch ${batch}`,
+    inputs: [[instances, hidden, features]],
+    compareOutputs: false,
+    ours: () => {
+      const model = new sp.ToyModel({ instances, features, hidden, seed: 0 });
+      const trainer = new sp.ToyModelTrainer(model, {
+        density: sp.logSpacedDensities(1, 0.02, instances), importance: 0.9, batch, lr, weightDecay,
+      });
+      return () => trainer.step();
+    },
+    tfjs: (tf, [initialW]) => {
+      const density = tf.tensor(sp.logSpacedDensities(1, 0.02, instances), [instances, 1, 1]);
+      const importance = tf.tensor(Array.from({ length: features }, (_, i) => 0.9 ** i), [1, 1, features]);
+      const W = tf.variable(tf.mul(initialW, 0.5));
+      const b = tf.variable(tf.zeros([instances, 1, features]));
+      const optimizer = tf.train.adam(lr);
+      return () => {
+        const x = tf.tidy(() => tf.mul(
+          tf.randomUniform([instances, batch, features]),
+          tf.cast(tf.less(tf.randomUniform([instances, batch, features]), density), 'float32'),
+        ));
+        const loss = optimizer.minimize(() => {
+          const h = tf.matMul(x, W, false, true);
+          const out = tf.relu(tf.add(tf.matMul(h, W), b));
+          return tf.sum(tf.mean(tf.mul(importance, tf.square(tf.sub(x, out))), [1, 2])) as ReturnType<TF['scalar']>;
+        }, true) as TfTensor;
+        tf.tidy(() => {
+          W.assign(tf.mul(W, 1 - lr * weightDecay));
+          b.assign(tf.mul(b, 1 - lr * weightDecay));
+        });
+        x.dispose();
+        return loss;
+      };
+    },
+  }));
+}
+
 /** Every case of the chosen groups; `quick` drops the largest sizes. */
 export function buildCases(groups: readonly Group[], quick: boolean): BenchCase[] {
-  const all = [...elementwiseCases(), ...matmulCases(quick), ...reduceCases(), ...movementCases(), ...autogradCases()];
+  const all = [...elementwiseCases(), ...matmulCases(quick), ...reduceCases(), ...movementCases(), ...autogradCases(), ...tmsCases()];
   return all.filter((c) => groups.includes(c.group));
 }

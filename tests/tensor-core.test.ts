@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { allClose, allCloseReference, arrayEqual } from '../src/tensor/compare.js';
 import { arange, eye, full, linspace, ones, onesLike, tensor, zeros, zerosLike } from '../src/tensor/creation.js';
 import { TensorError } from '../src/tensor/errors.js';
-import { broadcastShapes, broadcastStrides, contiguousStrides, normalizeAxes, normalizeAxis, sizeOf } from '../src/tensor/shape.js';
+import { broadcastShapes, broadcastStrides, coalesceAxes, contiguousStrides, normalizeAxes, normalizeAxis, sizeOf } from '../src/tensor/shape.js';
 import { type NestedArray, Tensor, copyToContiguous } from '../src/tensor/tensor.js';
 import { anyTensorArb, broadcastPairArb, broadcastPartnerArb, flatValues, shapeArb, stridedView, stridedViewArb, tensorArb, valueArb } from './support/arbitraries.js';
 import { expectTensorError } from './support/expect.js';
@@ -616,5 +616,42 @@ describe('size limit', () => {
     expect(() => zeros([1e5, 1e5])).toThrow(/zeros: shape \[100000,100000\] has 10000000000 elements; at most 2147483647/);
     expect(() => arange(0, 1e12)).toThrow(/arange: .* has 1000000000000 elements/);
     expect(() => linspace(0, 1, 2 ** 32)).toThrow(/linspace: .* elements/);
+  });
+});
+
+describe('coalesceAxes', () => {
+  /** Every position a row-major walk of `shape` visits with `strides`, in order. */
+  function positions(shape: readonly number[], strides: readonly number[]): number[] {
+    const out: number[] = [];
+    const size = sizeOf(shape);
+    for (let flat = 0; flat < size; flat++) {
+      let rest = flat;
+      let position = 0;
+      for (let axis = shape.length - 1; axis >= 0; axis--) {
+        position += (rest % shape[axis]) * strides[axis];
+        rest = Math.floor(rest / shape[axis]);
+      }
+      out.push(position);
+    }
+    return out;
+  }
+
+  it('visits the same positions in the same order, for every operand, on fewer or equal axes', () => {
+    fc.assert(fc.property(
+      broadcastPairArb({ allowZero: false }).chain(([sa, sb]) => fc.tuple(fc.constant(sa), fc.constant(sb), fc.boolean())),
+      ([sa, sb, transposeA]) => {
+        const shape = broadcastShapes('t', sa, sb);
+        let stridesA = contiguousStrides(sa);
+        if (transposeA && sa.length >= 2) stridesA = [...stridesA.slice(0, -2), stridesA[sa.length - 1], stridesA[sa.length - 2]];
+        const full = [broadcastStrides(sa, stridesA, shape), broadcastStrides(sb, contiguousStrides(sb), shape)];
+        const walk = coalesceAxes(shape, full);
+        expect(walk.shape.length).toBeLessThanOrEqual(shape.length);
+        expect(sizeOf(walk.shape)).toBe(sizeOf(shape));
+        for (let k = 0; k < 2; k++) expect(positions(walk.shape, walk.strides[k])).toEqual(positions(shape, full[k]));
+      }));
+  });
+
+  it('merges an expanded [8,1,1] over [8,1024,5] into two axes', () => {
+    expect(coalesceAxes([8, 1024, 5], [[1, 0, 0]])).toEqual({ shape: [8, 5120], strides: [[1, 0]] });
   });
 });

@@ -170,6 +170,56 @@ export interface TrainResult {
 }
 
 /**
+ * One training step at a time: draws a fresh batch (into one reused buffer), then forward,
+ * backward and an AdamW update. {@link trainToyModel} loops it; benchmarks time it.
+ */
+export class ToyModelTrainer {
+  /** The model being trained, in place. */
+  readonly model: ToyModel;
+  /** The optimizer (AdamW). */
+  readonly optimizer: AdamW;
+  /** The importances [I, 1, n]. */
+  readonly importance: Tensor;
+  /** The feature batch [I, B, n], refilled by every step. */
+  readonly batch: Tensor;
+  private readonly draw: (out?: Tensor) => Tensor;
+
+  /** Checks the options and allocates the batch buffer and the optimizer state. */
+  constructor(model: ToyModel, options: TrainOptions) {
+    const op = 'trainToyModel';
+    const batch = options.batch ?? 1024;
+    if (!(model instanceof ToyModel)) fail(op, 'expected a ToyModel');
+    if (!Number.isInteger(batch) || batch < 1) fail(op, `batch must be a whole number ≥ 1, got ${batch}`);
+    this.model = model;
+    this.importance = options.importance instanceof Tensor
+      ? checkImportance(options.importance, model)
+      : importanceTensor(model.instances, model.features, options.importance ?? 1);
+    const rng = new Rng(options.seed ?? 0);
+    this.optimizer = new AdamW({ params: model.parameters(), lr: options.lr ?? 1e-3, weightDecay: options.weightDecay ?? 1e-2 });
+    this.draw = (out?: Tensor): Tensor => generateFeatures({
+      instances: model.instances, batch, features: model.features, density: options.density, rng,
+      values: model.kind === 'abs' ? 'signed' : 'unit', out,
+    });
+    this.batch = this.draw();
+  }
+
+  /** One step; returns the loss (summed over instances) computed on this step's batch. */
+  step(): Variable {
+    this.draw(this.batch);
+    this.optimizer.zeroGrad();
+    const loss = sum(this.model.lossPerInstance(this.batch, this.importance));
+    loss.backward();
+    this.optimizer.step();
+    return loss;
+  }
+
+  /** Each instance's loss on a fresh batch (not the training buffer), without recording a graph. */
+  evaluate(): number[] {
+    return noGrad(() => Array.from(this.model.lossPerInstance(this.draw(), this.importance).toTypedArray()));
+  }
+}
+
+/**
  * Trains `model` in place with AdamW on freshly drawn sparse features each step.
  *
  * @example
@@ -181,38 +231,22 @@ export interface TrainResult {
 export function trainToyModel(model: ToyModel, options: TrainOptions): TrainResult {
   const op = 'trainToyModel';
   const steps = options.steps ?? 10_000;
-  const batch = options.batch ?? 1024;
   const every = options.progressEvery ?? 100;
   if (!Number.isInteger(steps) || steps < 0) fail(op, `steps must be a whole number ≥ 0, got ${steps}`);
-  if (!Number.isInteger(batch) || batch < 1) fail(op, `batch must be a whole number ≥ 1, got ${batch}`);
   if (!Number.isInteger(every) || every < 1) fail(op, `progressEvery must be a whole number ≥ 1, got ${every}`);
   const started = performance.now();
-  const importance = options.importance instanceof Tensor
-    ? checkImportance(options.importance, model)
-    : importanceTensor(model.instances, model.features, options.importance ?? 1);
-  const rng = new Rng(options.seed ?? 0);
-  const optimizer = new AdamW({ params: model.parameters(), lr: options.lr ?? 1e-3, weightDecay: options.weightDecay ?? 1e-2 });
-  const draw = (out?: Tensor): Tensor => generateFeatures({
-    instances: model.instances, batch, features: model.features, density: options.density, rng,
-    values: model.kind === 'abs' ? 'signed' : 'unit', out,
-  });
-  const x = draw(); // one buffer, refilled every step
+  const trainer = new ToyModelTrainer(model, options);
   const history: [number, number][] = [];
   for (let step = 1; step <= steps; step++) {
-    if (step > 1) draw(x);
-    optimizer.zeroGrad();
-    const loss = sum(model.lossPerInstance(x, importance));
-    loss.backward();
-    optimizer.step();
+    const loss = trainer.step();
     if (step % every === 0 || step === steps) {
       const value = loss.item();
-      if (!Number.isFinite(value)) fail(op, `the loss became ${value} at step ${step}; try a smaller lr (now ${optimizer.lr})`);
+      if (!Number.isFinite(value)) fail(op, `the loss became ${value} at step ${step}; try a smaller lr (now ${trainer.optimizer.lr})`);
       history.push([step, value]);
       options.onProgress?.(step, value);
     }
   }
-  const finalLoss = noGrad(() => Array.from(model.lossPerInstance(draw(), importance).toTypedArray()));
-  return { history, finalLoss, seconds: (performance.now() - started) / 1000 };
+  return { history, finalLoss: trainer.evaluate(), seconds: (performance.now() - started) / 1000 };
 }
 
 function checkImportance(importance: Tensor, model: ToyModel): Tensor {

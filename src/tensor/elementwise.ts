@@ -32,7 +32,7 @@
 import { type DType, type TypedArray, allocate, isFloat } from './dtype.js';
 import { fail, formatShape } from './errors.js';
 import { specialize } from './specialize.js';
-import { broadcastShapes, broadcastStrides, shapesEqual, sizeOf } from './shape.js';
+import { broadcastShapes, broadcastStrides, coalesceAxes, shapesEqual, sizeOf } from './shape.js';
 import { Tensor } from './tensor.js';
 
 /** A binary op's operand: a tensor, or a plain number that takes the other operand's dtype. */
@@ -61,7 +61,10 @@ function unaryContiguousLoop(f: UnaryScalar) {
   };
 }
 
-/** out = f(x) for any strided input: odometer over the outer axes, stride steps along the last. */
+/**
+ * out = f(x) for any strided input: the last two axes as nested loops stepping by their strides,
+ * an odometer over the rest. (The caller coalesces axes first, so there are few of them.)
+ */
 function unaryStridedLoop(f: UnaryScalar) {
   return function (
     X: TypedArray, xo: number, stridesX: readonly number[],
@@ -76,12 +79,16 @@ function unaryStridedLoop(f: UnaryScalar) {
     }
     const inner = shape[rank - 1];
     const sx = stridesX[rank - 1];
+    const rows = rank >= 2 ? shape[rank - 2] : 1;
+    const rx = rank >= 2 ? stridesX[rank - 2] : 0;
     const index = new Array<number>(rank).fill(0);
     let px = xo;
     let written = 0;
     while (written < size) {
-      for (let i = 0, ix = px; i < inner; i++, ix += sx) OUT[written++] = f(X[ix], p, q);
-      for (let axis = rank - 2; axis >= 0; axis--) {
+      for (let r = 0, row = px; r < rows; r++, row += rx) {
+        for (let i = 0, ix = row; i < inner; i++, ix += sx) OUT[written++] = f(X[ix], p, q);
+      }
+      for (let axis = rank - 3; axis >= 0; axis--) {
         index[axis]++;
         px += stridesX[axis];
         if (index[axis] < shape[axis]) break;
@@ -163,7 +170,11 @@ function binaryRowLeftLoop(f: BinaryScalar) {
   };
 }
 
-/** out = f(a, b) for any strides (0 on broadcast axes): the general odometer walk. */
+/**
+ * out = f(a, b) for any strides (0 on broadcast axes): the last two axes as nested loops, an
+ * odometer over the rest. For [8,1024,5] + [8,1,5] (a bias per instance) the odometer moves once
+ * per 5,120 elements, not once per row of 5.
+ */
 function binaryStridedLoop(f: BinaryScalar) {
   return function (
     A: TypedArray, ao: number, stridesA: readonly number[],
@@ -180,14 +191,19 @@ function binaryStridedLoop(f: BinaryScalar) {
     const inner = shape[rank - 1];
     const sa = stridesA[rank - 1];
     const sb = stridesB[rank - 1];
+    const rows = rank >= 2 ? shape[rank - 2] : 1;
+    const ra = rank >= 2 ? stridesA[rank - 2] : 0;
+    const rb = rank >= 2 ? stridesB[rank - 2] : 0;
     const index = new Array<number>(rank).fill(0);
     let pa = ao;
     let pb = bo;
     let written = 0;
     while (written < size) {
-      for (let i = 0, ia = pa, ib = pb; i < inner; i++, ia += sa, ib += sb) OUT[written++] = f(A[ia], B[ib]);
-      // Advance the odometer over axes rank-2 … 0, carrying leftwards when a dim rolls over.
-      for (let axis = rank - 2; axis >= 0; axis--) {
+      for (let r = 0, rowA = pa, rowB = pb; r < rows; r++, rowA += ra, rowB += rb) {
+        for (let i = 0, ia = rowA, ib = rowB; i < inner; i++, ia += sa, ib += sb) OUT[written++] = f(A[ia], B[ib]);
+      }
+      // Advance the odometer over axes rank-3 … 0, carrying leftwards when a dim rolls over.
+      for (let axis = rank - 3; axis >= 0; axis--) {
         index[axis]++;
         pa += stridesA[axis];
         pb += stridesB[axis];
@@ -280,7 +296,8 @@ function applyUnary(op: UnaryOp, x: Tensor, p = 0, q = 0): Tensor {
     op.contiguous(x.data, x.offset, out, x.size, p, q);
   } else {
     op.strided ??= specialize(unaryStridedLoop, `${op.name}-unaryStrided`)(op.scalar);
-    op.strided(x.data, x.offset, x.strides, out, x.shape, p, q);
+    const walk = coalesceAxes(x.shape, [x.strides]);
+    op.strided(x.data, x.offset, walk.strides[0], out, walk.shape, p, q);
   }
   return new Tensor(out, x.shape);
 }
@@ -322,7 +339,8 @@ function applyBinary(op: BinaryOp, a: Operand, b: Operand): Tensor {
       op.sameShape(a.data, a.offset, b.data, b.offset, out, a.size);
     } else {
       op.strided ??= specialize(binaryStridedLoop, `${op.name}-binaryStrided`)(op.scalar);
-      op.strided(a.data, a.offset, a.strides, b.data, b.offset, b.strides, out, a.shape);
+      const walk = coalesceAxes(a.shape, [a.strides, b.strides]);
+      op.strided(a.data, a.offset, walk.strides[0], b.data, b.offset, walk.strides[1], out, walk.shape);
     }
     return new Tensor(out, a.shape);
   }
@@ -353,11 +371,8 @@ function applyBinary(op: BinaryOp, a: Operand, b: Operand): Tensor {
     }
   }
   op.strided ??= specialize(binaryStridedLoop, `${op.name}-binaryStrided`)(op.scalar);
-  op.strided(
-    a.data, a.offset, broadcastStrides(a.shape, a.strides, shape),
-    b.data, b.offset, broadcastStrides(b.shape, b.strides, shape),
-    out, shape,
-  );
+  const walk = coalesceAxes(shape, [broadcastStrides(a.shape, a.strides, shape), broadcastStrides(b.shape, b.strides, shape)]);
+  op.strided(a.data, a.offset, walk.strides[0], b.data, b.offset, walk.strides[1], out, walk.shape);
   return new Tensor(out, shape);
 }
 

@@ -133,3 +133,33 @@ export function normalizeAxes(op: string, axes: number | readonly number[] | und
   }
   return sorted;
 }
+
+/**
+ * The same walk over fewer axes: drops size-1 axes and merges each axis into the one on its left
+ * when, for every operand, one step on the left equals a full run of the right
+ * (strideₗ = strideᵣ · dimᵣ). Row-major order is kept, so an output written in order is unchanged.
+ *
+ *     [8,1024,5] read with strides [1,0,0] (an expanded [8,1,1])   →  [8,5120] with strides [1,0]
+ *
+ * Strided loops walk the last axes with plain for-loops and the rest with an odometer, so fewer,
+ * longer axes mean fewer odometer steps.
+ */
+export function coalesceAxes(
+  shape: readonly number[], stridesList: readonly (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
+  const merged: number[] = [];
+  const mergedStrides = stridesList.map(() => [] as number[]);
+  for (let axis = 0; axis < shape.length; axis++) {
+    const dim = shape[axis];
+    if (dim === 1) continue; // never moves the position
+    const last = merged.length - 1;
+    if (last >= 0 && stridesList.every((strides, k) => mergedStrides[k][last] === strides[axis] * dim)) {
+      merged[last] *= dim;
+      stridesList.forEach((strides, k) => (mergedStrides[k][last] = strides[axis]));
+    } else {
+      merged.push(dim);
+      stridesList.forEach((strides, k) => mergedStrides[k].push(strides[axis]));
+    }
+  }
+  return { shape: merged, strides: mergedStrides };
+}

@@ -20,7 +20,7 @@
 import { type DType, type TypedArray, allocate, dtypeOfArray } from './dtype.js';
 import { fail, formatShape } from './errors.js';
 import { formatTensor } from './format.js';
-import { contiguousStrides, sizeOf } from './shape.js';
+import { coalesceAxes, contiguousStrides, sizeOf } from './shape.js';
 
 /** Nested arrays of numbers, as `toArray()` returns them and `tensor()` accepts them. */
 export type NestedArray = number | NestedArray[];
@@ -134,14 +134,18 @@ export function hasRowMajorStrides(shape: readonly number[], strides: readonly n
 /**
  * Copies any strided tensor into a fresh row-major typed array.
  *
- * The walk is an odometer over every axis but the last: the inner loop steps along the last axis
- * by its stride, then the odometer advances the outer index and its position, carrying into the
- * axis on the left when a dim rolls over. No per-element division or allocation.
+ * The axes are first coalesced (`coalesceAxes`: size-1 axes dropped, neighbours that step evenly
+ * merged). Then the last two axes are nested loops stepping by their strides, and an odometer
+ * advances the outer index, carrying into the axis on the left when a dim rolls over. No
+ * per-element division or allocation.
  */
 export function copyToContiguous(x: Tensor): TypedArray {
   const out = allocate(x.dtype, x.size);
   if (x.size === 0) return out;
-  const { data, shape, strides } = x;
+  const data = x.data;
+  const walk = coalesceAxes(x.shape, [x.strides]);
+  const shape = walk.shape;
+  const strides = walk.strides[0];
   const rank = shape.length;
   if (rank === 0) {
     out[0] = data[x.offset];
@@ -149,13 +153,17 @@ export function copyToContiguous(x: Tensor): TypedArray {
   }
   const innerDim = shape[rank - 1];
   const innerStride = strides[rank - 1];
+  const rows = rank >= 2 ? shape[rank - 2] : 1;
+  const rowStride = rank >= 2 ? strides[rank - 2] : 0;
   const index = new Array<number>(rank).fill(0);
   let position = x.offset;
   let written = 0;
   while (written < out.length) {
-    for (let i = 0, p = position; i < innerDim; i++, p += innerStride) out[written++] = data[p];
-    // Advance the odometer over axes rank-2 … 0.
-    for (let axis = rank - 2; axis >= 0; axis--) {
+    for (let r = 0, row = position; r < rows; r++, row += rowStride) {
+      for (let i = 0, p = row; i < innerDim; i++, p += innerStride) out[written++] = data[p];
+    }
+    // Advance the odometer over axes rank-3 … 0.
+    for (let axis = rank - 3; axis >= 0; axis--) {
       index[axis]++;
       position += strides[axis];
       if (index[axis] < shape[axis]) break;
