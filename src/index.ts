@@ -39,3 +39,4 @@ export * from './autograd/index.js';
 // Optimizers, learning-rate schedules and gradient clipping.
 export * from './optim/index.js';
 export * from './models/index.js';
+export * from './analysis/index.js';

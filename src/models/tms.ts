@@ -25,7 +25,8 @@
  *
  * @module
  */
-import { add, matmul, mean, mul, relu, square, sub, sum, abs } from '../autograd/index.js';
+import { abs, add, matmul, relu, sum } from '../autograd/index.js';
+import { reluOfSum, weightedSquaredError } from './fused.js';
 import { noGrad } from '../autograd/engine.js';
 import { type Variable, parameter } from '../autograd/variable.js';
 import { AdamW } from '../optim/adam.js';
@@ -109,8 +110,7 @@ export class ToyModel {
   forward(x: Tensor): Variable {
     const h = this.hiddenActivations(x);
     const readOut = this.W2 === null ? matmul(h, this.W) : matmul(h, this.W2, { transposeB: true });
-    const preActivation = add(readOut, this.b);
-    return this.kind === 'linear' ? preActivation : relu(preActivation);
+    return this.kind === 'linear' ? add(readOut, this.b) : reluOfSum(readOut, this.b);
   }
 
   /** What the model should output for x: x itself, or |x| for the abs model. */
@@ -123,8 +123,7 @@ export class ToyModel {
    * `importance` is [I, 1, n] (see `importanceTensor`).
    */
   lossPerInstance(x: Tensor, importance: Tensor): Variable {
-    const error = sub(this.target(x), this.forward(x));
-    return mean(mul(square(error), importance), [1, 2]);
+    return weightedSquaredError(this.forward(x), this.target(x), importance);
   }
 
   private checkInput(x: Tensor): void {
