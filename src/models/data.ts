@@ -21,7 +21,9 @@
  *     gap = ⌊ln U / ln(1 − p)⌋,   U ~ U(0, 1]
  *
  * so a batch costs about 2·p·(batch·features) draws instead of (1 + p)·(batch·features), with the
- * same distribution. The plain version, one coin per entry, is {@link generateFeaturesReference}.
+ * same distribution. Each jump costs a logarithm, so dense instances (p > 0.1) draw one uniform
+ * u per entry instead and keep u/p where u < p (given u < p, u/p is uniform on [0, 1)). The plain
+ * version, one coin and one value per entry, is {@link generateFeaturesReference}.
  *
  * Correlated pairs (both present or both absent) and anti-correlated pairs (at most one present)
  * follow the paper's section on correlated features; they are drawn per entry.
@@ -92,6 +94,12 @@ function prepare(op: string, options: FeatureOptions): { density: Float64Array; 
 }
 
 /**
+ * Above this density one draw per entry (coin and value in one, see below) is cheaper than
+ * jumping, which costs a logarithm and two draws per present entry.
+ */
+const GEOMETRIC_BELOW = 0.1;
+
+/**
  * A batch of sparse features, shape [instances, batch, features] (float32), drawn as the module
  * notes describe: geometric jumps between present features.
  *
@@ -106,14 +114,19 @@ export function generateFeatures(options: FeatureOptions): Tensor {
   if ((options.structure ?? 'independent') !== 'independent') return fillPairs(options, density, out);
   const { rng } = options;
   const signed = options.values === 'signed';
-  const data = out.data;
+  const data = out.data as Float32Array; // prepare() checked: packed float32
   const run = options.batch * options.features; // one instance's entries, contiguous
   data.fill(0);
   for (let instance = 0; instance < density.length; instance++) {
     const p = density[instance];
     const start = instance * run;
-    if (p === 1) {
-      for (let i = 0; i < run; i++) data[start + i] = signed ? 2 * rng.nextFloat() - 1 : rng.nextFloat();
+    const block = data.subarray(start, start + run);
+    if (p > GEOMETRIC_BELOW) {
+      // Dense: one uniform u per entry, drawn in bulk (the generator's fill loop keeps its state
+      // in registers). The entry is present when u < p, and then u/p is its value: given u < p,
+      // u is uniform on [0, p), so u/p is uniform on [0, 1). One draw serves as coin and value.
+      rng.fillUniform(block);
+      if (p < 1 || signed) keepBelow(block, p, signed);
       continue;
     }
     const logFail = Math.log1p(-p);
@@ -129,6 +142,26 @@ export function generateFeatures(options: FeatureOptions): Tensor {
   }
   return out;
 }
+
+/**
+ * In place: each uniform u becomes u/p where u < p and 0 elsewhere (2u/p − 1 and 0 when signed).
+ *
+ * Without a branch: a float32 uniform is u = d·2⁻²⁴ for a whole number d < 2²⁴, and u < p exactly
+ * when d < T = ⌈p·2²⁴⌉. Then d − T is negative exactly for the kept entries, so
+ * `((d − T) >> 31) & 1` is 1 to keep and 0 to drop. A branch `u < p ? … : 0` on random data is
+ * mispredicted as often as p(1 − p) allows, and measured 4× slower at p = 0.5.
+ */
+function keepBelow(block: Float32Array, p: number, signed: boolean): void {
+  const threshold = Math.ceil(p * TWO_POW_24);
+  const scale = 1 / p;
+  for (let i = 0; i < block.length; i++) {
+    const u = block[i];
+    const keep = ((u * TWO_POW_24 - threshold) >> 31) & 1;
+    block[i] = signed ? (2 * u * scale - 1) * keep + 0 : u * scale * keep; // + 0 turns a dropped −0 into 0
+  }
+}
+
+const TWO_POW_24 = 2 ** 24;
 
 /**
  * The same distribution as {@link generateFeatures}, drawn the plain way: for every entry, one
@@ -155,7 +188,7 @@ function fillPairs(options: FeatureOptions, density: Float64Array, out: Tensor):
   const { rng, batch, features } = options;
   const signed = options.values === 'signed';
   const correlated = options.structure === 'correlated';
-  const data = out.data;
+  const data = out.data as Float32Array; // prepare() checked: packed float32
   const value = (): number => (signed ? 2 * rng.nextFloat() - 1 : rng.nextFloat());
   for (let instance = 0; instance < density.length; instance++) {
     const p = density[instance];

@@ -61,9 +61,11 @@ export function reluOfSum(z: Tensor, b: Tensor): Variable {
     const out = allocate(z.dtype, z.size);
     reluOfSumLoop(z.data, z.offset, b.data, b.offset, out, instances, batch * features, features);
     return (y = new Tensor(out, z.shape.slice()));
-  }, (dy) => {
-    const grad = new Tensor(passWherePositive(dy.contiguous(), y), z.shape.slice());
-    return [grad, grad]; // the engine sums b's copy over the batch axis
+  }, (dy, needs) => {
+    const dz = passWherePositive(dy.contiguous(), y);
+    // b's gradient is dz summed over the batch; summing here, in one pass, saves the engine's
+    // unbroadcast a second walk over dz.
+    return [new Tensor(dz, z.shape.slice()), needs[1] ? sumOverBatch(dz, instances, batch, features, b.dtype) : null];
   });
 }
 
@@ -92,6 +94,23 @@ function passWherePositive(dy: Tensor, y: Tensor): TypedArray {
   const Y = y.data;
   for (let i = 0; i < out.length; i++) out[i] = Y[y.offset + i] > 0 ? D[dy.offset + i] : 0;
   return out;
+}
+
+/** Σ over the batch of a packed [I, B, n] array: [I, 1, n], accumulated in float64. */
+function sumOverBatch(values: TypedArray, instances: number, batch: number, features: number, dtype: Tensor['dtype']): Tensor {
+  const totals = new Float64Array(instances * features);
+  const run = batch * features;
+  for (let k = 0; k < instances; k++) {
+    const row = k * features;
+    const start = k * run;
+    for (let j = 0, i = 0; j < run; j++) {
+      totals[row + i] += values[start + j];
+      if (++i === features) i = 0;
+    }
+  }
+  const out = allocate(dtype, totals.length);
+  out.set(totals);
+  return new Tensor(out, [instances, 1, features]);
 }
 
 /**
