@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as ag from '../../src/autograd/index.js';
-import { reluOfSum, weightedSquaredError } from '../../src/models/fused.js';
+import { reluOfSum, reluReadoutLoss, weightedSquaredError } from '../../src/models/fused.js';
 import * as kernels from '../../src/tensor/kernels.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { checkGradients, float64Arb } from '../support/gradients.js';
@@ -68,5 +68,29 @@ describe('weightedSquaredError', () => {
     const t = ag.parameter(kernels.zeros([1, 2, 1]));
     ag.sum(weightedSquaredError(p, t, kernels.ones([1, 1, 1]))).backward();
     expect(t.grad?.toArray()).toEqual([[[-1], [-1]]]); // d/dt mean((t − p)²) = 2(t − p)/2
+  });
+});
+
+describe('reluReadoutLoss', () => {
+  it('equals weightedSquaredError(relu(add(z, b)), t, w) with its gradients', () => {
+    fc.assert(fc.property(
+      layoutArb.chain(([I, B, n]) => fc.tuple(float32Arb([I, B, n]), float32Arb([I, 1, n]), float32Arb([I, B, n]), float32Arb([I, 1, n]), float32Arb([I]))),
+      ([z, b, t, w, seed]) => {
+        const fused = (zz: Tensor, bb: Tensor) => ag.sum(ag.mul(reluReadoutLoss(zz, bb, t, w), seed));
+        const composed = (zz: Tensor, bb: Tensor) => ag.sum(ag.mul(ag.mean(ag.mul(ag.square(ag.sub(t, ag.relu(ag.add(zz, bb)))), w), [1, 2]), seed));
+        const [vf, gf] = ag.valueAndGrad(fused)(z, b);
+        const [vc, gc] = ag.valueAndGrad(composed)(z, b);
+        expect(Math.abs(vf.item() - vc.item())).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(vc.item())));
+        for (let k = 0; k < 2; k++) expect(kernels.allClose(gf[k], gc[k], { rtol: 1e-4, atol: 1e-6 })).toBe(true);
+      }));
+  });
+
+  it('passes a float64 gradient check away from the kink', () => {
+    fc.assert(fc.property(
+      layoutArb.chain(([I, B, n]) => fc.tuple(float64Arb([I, B, n], { kinks: [0] }), float64Arb([I, B, n]), float64Arb([I, 1, n], { min: 0, max: 2 }))),
+      ([z, t, w]) => {
+        const b = kernels.zeros([z.shape[0], 1, z.shape[2]], 'float64');
+        checkGradients((zz, bb) => reluReadoutLoss(zz, bb, t, w), [z, b]);
+      }), { numRuns: 30 });
   });
 });

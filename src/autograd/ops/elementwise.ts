@@ -117,11 +117,26 @@ function reluBackward(dy: Tensor, x: Tensor): Tensor {
     return kernels.mul(dy, kernels.greater(x, 0));
   }
   const out = allocate(dy.dtype, dy.size);
+  if (dy.data instanceof Float32Array && x.data instanceof Float32Array) {
+    // On the bits, with no branch (random signs make a branch a coin flip for the CPU): a float32
+    // x is > 0 exactly when its int32 bits b are > 0, and ((−b) >> 31) & ~(b >> 31) is then all
+    // ones, else zero (−0, whose bits are −2³¹, included; a positive NaN counts as > 0, as in the
+    // forward, which passes NaN on). dy's bits are kept or cleared by it.
+    const gradBits = new Int32Array(dy.data.buffer, dy.data.byteOffset + 4 * dy.offset, dy.size);
+    const inputBits = new Int32Array(x.data.buffer, x.data.byteOffset + 4 * x.offset, x.size);
+    const outBits = new Int32Array(out.buffer, out.byteOffset, out.length);
+    for (let i = 0; i < outBits.length; i++) {
+      const bits = inputBits[i];
+      outBits[i] = gradBits[i] & ((-bits >> 31) & ~(bits >> 31));
+    }
+    return new Tensor(out, x.shape.slice());
+  }
   const grad = dy.data;
   const input = x.data;
   const gradStart = dy.offset;
   const inputStart = x.offset;
-  for (let i = 0; i < out.length; i++) out[i] = input[inputStart + i] > 0 ? grad[gradStart + i] : 0;
+  // Written like the forward's `x <= 0 ? 0 : x`: a NaN input passes dy on, as the bits do above.
+  for (let i = 0; i < out.length; i++) out[i] = input[inputStart + i] <= 0 ? 0 : grad[gradStart + i];
   return new Tensor(out, x.shape.slice());
 }
 

@@ -1,0 +1,153 @@
+/**
+ * `superposition tms`: trains a toy model of superposition (Elhage et al. 2022) with one
+ * instance per feature density, and says for each instance which features it stores, how, and
+ * at what loss.
+ *
+ * Each instance k has n features of importance Iᵢ = rⁱ and density pₖ, squeezed into m hidden
+ * dimensions by W [m, n] (column i is feature i's direction). After training, per instance:
+ *
+ *     featureNorms      ‖Wᵢ‖
+ *     interference      Σ_{j≠i} (Ŵᵢ·Wⱼ)²
+ *     dimensionality    Dᵢ = ‖Wᵢ‖² / Σ_j (Ŵᵢ·Wⱼ)²
+ *     status            absent (‖Wᵢ‖ < 0.5), dedicated, or superposed (interference > 0.1)
+ *
+ * With the defaults (n = 5, m = 2, r = 0.9, p from 1 to 0.02) the dense instances keep the two
+ * most important features on orthogonal axes and drop the rest; the sparsest stores all five as
+ * a pentagon.
+ *
+ * JSON (`--json`), with W as m rows of n:
+ *
+ *     {"model","features","hidden","importanceRatio","steps","batch","lr","seed",
+ *      "instances":[{"density","importance":[n],"W":[[n] × m],"b":[n],"loss",
+ *                    "featureNorms":[n],"interference":[n],"dimensionality":[n],
+ *                    "dimensionsPerFeature","status":[n],
+ *                    "W2":[[m] × n]                               (abs model only)
+ *                    "polysemanticity":{"featuresPerNeuron":[m],"topFeatureShare":[m],
+ *                                       "polysemanticNeurons"}     (hidden-relu only)}],
+ *      "seconds"}
+ *
+ * @module
+ */
+import {
+  classifyFeatures, countPolysemantic, dimensionsPerFeature, featureDimensionality, featureNorms, instanceWeights,
+  interference, neuronPolysemanticity,
+} from '../../analysis/index.js';
+import { importanceTensor } from '../../models/data.js';
+import { TOY_MODEL_KINDS, ToyModel, trainToyModel } from '../../models/tms.js';
+import { densityFlag, enumFlag, intFlag, numberFlag, resolveDensities } from '../args.js';
+import { commonFlags, defineCommand } from '../command.js';
+import { formatNumber, formatTable, matrixToJson, valuesToJson } from '../format.js';
+
+/** One letter per feature status, for the summary. */
+const STATUS_LETTER = { dedicated: 'D', superposed: 'S', absent: '·' } as const;
+
+/** Above this many features, the summary gives counts only (a letter per feature would not fit). */
+const MAX_LETTERS = 40;
+
+/** The steps between two progress reports: about a hundred reports per run, never fewer steps than 1. */
+export function progressInterval(steps: number, reports = 100): number {
+  return Math.max(1, Math.floor(steps / reports));
+}
+
+/** The `tms` command. */
+export const tmsCommand = defineCommand({
+  name: 'tms',
+  summary: 'train a toy model of superposition across feature densities, and classify its features',
+  description:
+    'Trains one toy model per feature density, side by side (one instance each): n features of ' +
+    'importance r^i squeezed into m hidden dimensions. For each instance it reports the density, ' +
+    'the loss, and whether each feature is dedicated (alone in its direction), superposed (sharing ' +
+    'it) or absent (norm < 0.5). With the defaults, dense data keeps the two most important ' +
+    'features on orthogonal axes; sparse data (p ≈ 0.02) stores all five as a pentagon.',
+  notes:
+    'Run time: about 16 s with the defaults (about 1.6 ms a step for 8 instances of n=5, m=2 at ' +
+    'batch 1024, measured on a shared 2-core machine). Try --model linear to see that the linear ' +
+    'model never superposes, and --model hidden-relu to count polysemantic neurons.\n' +
+    'Example: superposition tms --density 1:0.01 --steps 3000 --json > tms.json',
+  flags: {
+    features: intFlag({ default: 5, min: 1, help: 'n: features per instance' }),
+    hidden: intFlag({ default: 2, min: 1, help: 'm: hidden dimensions' }),
+    instances: intFlag({ default: 8, min: 1, help: 'models trained side by side, one per density' }),
+    importance: numberFlag({ default: 0.9, min: 0, exclusiveMin: true, placeholder: 'R', help: 'importance ratio r: feature i has importance r^i' }),
+    density: densityFlag({
+      default: '1:0.02',
+      help: 'probability that a feature is present: a comma list, one per instance, or hi:lo spread log-evenly over the instances',
+    }),
+    model: enumFlag({ default: 'relu', values: TOY_MODEL_KINDS, help: 'which toy model' }),
+    steps: intFlag({ default: 10_000, min: 0, help: 'AdamW steps' }),
+    batch: intFlag({ default: 1024, min: 1, help: 'samples per step, per instance' }),
+    lr: numberFlag({ default: 1e-3, min: 0, exclusiveMin: true, defaultText: '1e-3', help: 'learning rate' }),
+    ...commonFlags(),
+  },
+  run(flags, { out, progress }) {
+    const densities = resolveDensities(flags.density, flags.instances);
+    const { features: n, hidden: m, instances } = flags;
+    const model = new ToyModel({ kind: flags.model, instances, features: n, hidden: m, seed: flags.seed });
+    const importance = importanceTensor(instances, n, flags.importance);
+    const task = progress.task(`training ${flags.model} (${instances} instance${instances === 1 ? '' : 's'})`, flags.steps);
+    const result = trainToyModel(model, {
+      density: densities, importance, steps: flags.steps, batch: flags.batch, lr: flags.lr, seed: flags.seed,
+      progressEvery: progressInterval(flags.steps),
+      onProgress: (step, loss) => task.update(step, `loss ${formatNumber(loss)}`),
+    });
+    task.finish(`loss ${formatNumber(result.finalLoss.reduce((a, b) => a + b, 0))}`);
+
+    const importanceRow = valuesToJson(importance).slice(0, n); // every instance has the same rⁱ
+    const report = densities.map((density, k) => {
+      const W = instanceWeights(model.W, k);
+      const norms = featureNorms(W);
+      return {
+        density,
+        importance: importanceRow,
+        W: matrixToJson(W),
+        b: valuesToJson(instanceWeights(model.b, k)),
+        loss: result.finalLoss[k],
+        featureNorms: norms,
+        interference: interference(W),
+        dimensionality: featureDimensionality(W),
+        // m / ‖W‖_F² is undefined when W is all zeros (a model that collapsed): null then.
+        dimensionsPerFeature: norms.some((norm) => norm > 0) ? dimensionsPerFeature(W) : null,
+        status: classifyFeatures(W),
+        ...(model.W2 === null ? {} : { W2: matrixToJson(instanceWeights(model.W2, k)) }),
+        ...(flags.model === 'hidden-relu' ? {
+          polysemanticity: { ...neuronPolysemanticity(W), polysemanticNeurons: countPolysemantic(W) },
+        } : {}),
+      };
+    });
+
+    if (flags.json) {
+      out(`${JSON.stringify({
+        model: flags.model, features: n, hidden: m, importanceRatio: flags.importance,
+        steps: flags.steps, batch: flags.batch, lr: flags.lr, seed: flags.seed,
+        instances: report, seconds: result.seconds,
+      })}\n`);
+      return;
+    }
+
+    const letters = n <= MAX_LETTERS;
+    const header = ['instance', 'density', 'loss', 'dims/feature'];
+    if (letters) header.push(`features 0…${n - 1}`);
+    header.push('dedicated', 'superposed', 'absent');
+    if (flags.model === 'hidden-relu') header.push('polysemantic neurons');
+    const rows = report.map((instance, k) => {
+      const count = (status: string): string => String(instance.status.filter((s) => s === status).length);
+      const row = [
+        String(k), formatNumber(instance.density), formatNumber(instance.loss),
+        instance.dimensionsPerFeature === null ? '–' : instance.dimensionsPerFeature.toFixed(2),
+      ];
+      if (letters) row.push(instance.status.map((status) => STATUS_LETTER[status]).join(' '));
+      row.push(count('dedicated'), count('superposed'), count('absent'));
+      if (instance.polysemanticity) row.push(`${instance.polysemanticity.polysemanticNeurons} of ${m}`);
+      return row;
+    });
+    out(
+      `${flags.model} model: ${n} features (importance ${flags.importance}^i) in ${m} hidden dims, ` +
+      `${instances} instances, ${flags.steps} steps of batch ${flags.batch}, lr ${flags.lr}, seed ${flags.seed} ` +
+      `(${result.seconds.toFixed(1)} s)\n\n` +
+      formatTable(header, rows, letters ? [4] : []) +
+      '\nD dedicated: alone in its direction   S superposed: shares its direction (interference > 0.1)   ' +
+      '· absent: norm < 0.5\n' +
+      'dims/feature = m / ‖W‖²_F: 1 when each represented feature has a dimension of its own, 0.4 for a pentagon in 2-D\n',
+    );
+  },
+});

@@ -1,0 +1,139 @@
+/**
+ * The `superposition` command line: reads the subcommand, hands it its flags, and turns what
+ * happens into an exit code.
+ *
+ *     superposition --help | --version | help [command]
+ *     superposition tms | phase | geometry [flags]
+ *
+ * Exit codes: 0 when all went well; 2 for a usage error (unknown command or flag, a value that
+ * does not fit), with a message naming the flag and what it allows; 1 for anything that failed
+ * while running (a diverged loss, say).
+ *
+ * Streams: stdout gets only the summary, or with `--json` exactly one JSON document; help and
+ * `--version` also go to stdout. stderr gets progress and error messages.
+ *
+ * {@link main} takes its streams as an argument ({@link CliIO}), so tests run it in-process with
+ * fake streams; `bin.ts` passes the real ones.
+ *
+ * @module
+ */
+import { CliUsageError } from './args.js';
+import type { Command } from './command.js';
+import { geometryCommand } from './commands/geometry.js';
+import { phaseCommand } from './commands/phase.js';
+import { tmsCommand } from './commands/tms.js';
+import { nodeIO } from './node-io.js';
+import { Progress, type ProgressStream, progressMode } from './progress.js';
+
+/** The streams and facts the command line runs with. */
+export interface CliIO {
+  /** Summaries, JSON, help. */
+  stdout: ProgressStream;
+  /** Progress and errors, with whether it is a terminal (bars) or not (plain lines). */
+  stderr: ProgressStream & { isTTY?: boolean; columns?: number };
+  /** The package's version, for `--version`. */
+  version: () => string;
+  /** The clock for progress, in ms. Default `performance.now`. */
+  now?: () => number;
+}
+
+/** Every subcommand, in the order the help lists them. */
+export const COMMANDS: readonly Command[] = [tmsCommand, phaseCommand, geometryCommand];
+
+/** The top-level help. */
+export function topLevelHelp(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length)) + 4;
+  return [
+    'Usage: superposition <command> [flags]',
+    '',
+    'Toy models of superposition, trained and measured from scratch in TypeScript.',
+    '',
+    'Commands:',
+    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}${command.summary}`),
+    `  ${'help'.padEnd(width)}show the help of a command: superposition help tms`,
+    '',
+    'Flags:',
+    `  ${'--help'.padEnd(width)}show this help`,
+    `  ${'--version'.padEnd(width)}show the version`,
+    '',
+    'Every command shows progress on stderr (a bar on a terminal, plain lines otherwise; --quiet',
+    'silences it), prints a summary on stdout, or with --json exactly one JSON document, and takes',
+    '--seed. Run `superposition <command> --help` for its flags and defaults.',
+    '',
+  ].join('\n');
+}
+
+function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((command) => command.name === name);
+}
+
+function unknownCommand(name: string): CliUsageError {
+  const names = COMMANDS.map((command) => command.name).join(', ');
+  return new CliUsageError(`unknown command '${name}'; the commands are ${names} (see --help)`);
+}
+
+/**
+ * Runs the command line with `argv` (the words after `superposition`) and returns the exit code.
+ *
+ * @example
+ * ```ts
+ * const code = await main(['tms', '--steps', '100', '--json']);   // returns 0, JSON on stdout
+ * ```
+ */
+export async function main(argv: readonly string[], io: CliIO = nodeIO()): Promise<number> {
+  let command: Command | undefined;
+  let progress: Progress | undefined;
+  try {
+    const [first, ...rest] = argv;
+    if (first === undefined) {
+      io.stderr.write(`superposition: which command?\n\n${topLevelHelp()}`);
+      return 2;
+    }
+    if (first === '--help' || first === '-h') {
+      io.stdout.write(topLevelHelp());
+      return 0;
+    }
+    if (first === '--version') {
+      io.stdout.write(`${io.version()}\n`);
+      return 0;
+    }
+    if (first === 'help') {
+      if (rest.length > 1) throw new CliUsageError(`help takes one command name, got ${rest.join(' ')}`);
+      if (rest.length === 0) {
+        io.stdout.write(topLevelHelp());
+        return 0;
+      }
+      const target = findCommand(rest[0]);
+      if (target === undefined) throw unknownCommand(rest[0]);
+      io.stdout.write(target.help());
+      return 0;
+    }
+    if (first.startsWith('-')) throw new CliUsageError(`unknown flag ${first}; flags go after the command (see --help)`);
+    command = findCommand(first);
+    if (command === undefined) throw unknownCommand(first);
+
+    const prepared = command.prepare(rest);
+    if (prepared === null) {
+      io.stdout.write(command.help());
+      return 0;
+    }
+    progress = new Progress(io.stderr, {
+      mode: progressMode({ isTTY: io.stderr.isTTY === true, quiet: prepared.quiet }),
+      columns: io.stderr.columns,
+      now: io.now,
+    });
+    await prepared.run({ out: (text) => void io.stdout.write(text), progress });
+    return 0;
+  } catch (error) {
+    progress?.closeBar(); // so the message does not land on the end of a progress bar
+    const prefix = command === undefined ? 'superposition' : `superposition ${command.name}`;
+    if (error instanceof CliUsageError) {
+      const helpCommand = command === undefined ? 'superposition --help' : `superposition ${command.name} --help`;
+      io.stderr.write(`${prefix}: ${error.message}\nRun '${helpCommand}' for the flags and what they allow.\n`);
+      return 2;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`${prefix}: error: ${message}\n`);
+    return 1;
+  }
+}

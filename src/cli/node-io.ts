@@ -1,0 +1,58 @@
+/**
+ * The one file of the command line that touches Node: the real stdout and stderr, and the
+ * package's version read from package.json at run time.
+ *
+ * Why no `import … from 'node:fs'`: the library is built with no Node types (tsconfig.build.json
+ * has `"types": []`), which is what keeps Node out of the code meant for browsers. Loading Node's
+ * types for this file would load them for every file in the build. So this file describes the few
+ * parts of `process` it uses, and gets `fs` from `process.getBuiltinModule` (Node ≥ 20.16).
+ *
+ * @module
+ */
+import type { CliIO } from './main.js';
+
+/** A Node writable stream, as far as the command line uses it. */
+interface NodeWritable {
+  write(text: string): boolean;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+/** The parts of Node's `process` used here. */
+interface NodeProcess {
+  stdout: NodeWritable;
+  stderr: NodeWritable;
+  argv: string[];
+  exitCode?: number | string;
+  getBuiltinModule(id: 'node:fs'): { readFileSync(path: URL, encoding: 'utf8'): string };
+}
+
+/** Node's `process`, typed by the interface above. */
+export function nodeProcess(): NodeProcess {
+  const candidate = (globalThis as { process?: NodeProcess }).process;
+  if (candidate === undefined || typeof candidate.getBuiltinModule !== 'function') {
+    throw new Error('the superposition command line needs Node.js 20.16 or later');
+  }
+  return candidate;
+}
+
+/**
+ * The version in package.json. The file sits two folders up both from src/cli/node-io.ts (run
+ * with tsx) and from dist/cli/node-io.js (the built bin), so one relative URL serves both.
+ */
+export function packageVersion(): string {
+  const text = nodeProcess().getBuiltinModule('node:fs').readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  const version: unknown = (JSON.parse(text) as { version?: unknown }).version;
+  if (typeof version !== 'string') throw new Error('package.json has no version');
+  return version;
+}
+
+/** The real terminal: stdout, stderr (with whether it is a terminal, and its width), the version. */
+export function nodeIO(): CliIO {
+  const { stdout, stderr } = nodeProcess();
+  return {
+    stdout: { write: (text) => stdout.write(text) },
+    stderr: { write: (text) => stderr.write(text), isTTY: stderr.isTTY === true, columns: stderr.columns },
+    version: packageVersion,
+  };
+}
