@@ -22,14 +22,10 @@ import { logSpacedDensities } from '../models/data.js';
 
 /** A mistake in the command line itself: the entry point prints its message and exits with 2. */
 export class CliUsageError extends Error {
-  /** The subcommand whose help to point at (`"tms"`), or undefined for the top level. */
-  readonly command: string | undefined;
-
   /** @param message - what was wrong, naming the flag and what it allows. */
-  constructor(message: string, command?: string) {
+  constructor(message: string) {
     super(message);
     this.name = 'CliUsageError';
-    this.command = command;
   }
 }
 
@@ -239,14 +235,13 @@ function suggest(name: string, known: readonly string[]): string | undefined {
 /**
  * Reads `argv` (the words after the subcommand) against `specs`. Absent flags take their defaults.
  *
- * @param command - the subcommand's name, for messages ("superposition tms: …").
  * @throws CliUsageError naming the flag and what it allows, for any word that does not fit.
  */
-export function parseFlags<S extends FlagSpecs>(specs: S, argv: readonly string[], command?: string): ParsedFlags<S> {
+export function parseFlags<S extends FlagSpecs>(specs: S, argv: readonly string[]): ParsedFlags<S> {
   const values: Record<string, unknown> = { help: false };
   const seen = new Set<string>();
   const names = Object.keys(specs);
-  const usage = (message: string): CliUsageError => new CliUsageError(message, command);
+  const usage = (message: string): CliUsageError => new CliUsageError(message);
 
   for (let index = 0; index < argv.length; index++) {
     const word = argv[index];

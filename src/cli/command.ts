@@ -71,7 +71,7 @@ export function defineCommand<S extends FlagSpecs & { quiet: FlagSpec<boolean> }
       notes: definition.notes,
     }),
     prepare(argv) {
-      const flags = parseFlags(definition.flags, argv, definition.name);
+      const flags = parseFlags(definition.flags, argv);
       if (flags.help) return null;
       return { quiet: flags.quiet as boolean, run: (context) => definition.run(flags, context) };
     },

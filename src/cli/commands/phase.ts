@@ -97,8 +97,8 @@ export const phaseCommand = defineCommand({
     'one model. Each cell is classified as x2 not represented (·), x2 dedicated (D), or an ' +
     'antipodal pair in superposition (S), and set beside the phase of lowest closed-form loss.',
   notes:
-    'Run time: about 20 s with the defaults (144 cells × 8 restarts = 1152 instances at batch 128: ' +
-    'about 10 ms a step, measured on a shared 2-core machine). Why restarts: in the sparse cells ' +
+    'Run time: about 13 s with the defaults (144 cells × 8 restarts = 1152 instances at batch 128: ' +
+    'about 6 ms a step, measured on a shared 2-core machine). Why restarts: in the sparse cells ' +
     'that disagreed when trained once, 20-55% of single runs stopped in a poorer local optimum (a ' +
     'dead output, or two weights of the same sign), much the same at 1000 or 5000 steps and at lr ' +
     '1e-3 or 1e-2. With 8 restarts per cell the trained diagram agreed with theory in all 144 cells ' +
@@ -114,8 +114,8 @@ export const phaseCommand = defineCommand({
     ...commonFlags(),
   },
   run(flags, { out, progress }) {
-    if (flags.features !== 2) throw new CliUsageError(`--features must be 2 for the phase diagram (the analysis is for n=2, m=1), got ${flags.features}`, 'phase');
-    if (flags.hidden !== 1) throw new CliUsageError(`--hidden must be 1 for the phase diagram (the analysis is for n=2, m=1), got ${flags.hidden}`, 'phase');
+    if (flags.features !== 2) throw new CliUsageError(`--features must be 2 for the phase diagram (the analysis is for n=2, m=1), got ${flags.features}`);
+    if (flags.hidden !== 1) throw new CliUsageError(`--hidden must be 1 for the phase diagram (the analysis is for n=2, m=1), got ${flags.hidden}`);
     const started = performance.now();
     const size = flags.grid;
     const importances = logGrid(PHASE_IMPORTANCE_RANGE[0], PHASE_IMPORTANCE_RANGE[1], size);

@@ -60,7 +60,7 @@ export const tmsCommand = defineCommand({
     'it) or absent (norm < 0.5). With the defaults, dense data keeps the two most important ' +
     'features on orthogonal axes; sparse data (p ≈ 0.02) stores all five as a pentagon.',
   notes:
-    'Run time: about 16 s with the defaults (about 1.6 ms a step for 8 instances of n=5, m=2 at ' +
+    'Run time: about 9 s with the defaults (about 0.9 ms a step for 8 instances of n=5, m=2 at ' +
     'batch 1024, measured on a shared 2-core machine). Try --model linear to see that the linear ' +
     'model never superposes, and --model hidden-relu to count polysemantic neurons.\n' +
     'Example: superposition tms --density 1:0.01 --steps 3000 --json > tms.json',
