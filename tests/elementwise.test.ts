@@ -217,3 +217,17 @@ describe('specialize', () => {
     expect(copy((x) => x * 3)([1, 2])).toEqual([3, 6]);
   });
 });
+
+describe('relu on float32 bits', () => {
+  it('matches the table formula on the edge values, and on random float32 and float64 data', () => {
+    const edges = [-0, 0, -Infinity, Infinity, NaN, 1.4e-45, -1.4e-45, 3.4e38, -3.4e38, 1, -1];
+    const x = tensor(edges, undefined, 'float32');
+    const fast = Array.from(elementwise.relu(x).toTypedArray());
+    const reference = Array.from(elementwise.unaryReference('relu', x).toTypedArray());
+    expect(fast.map((v) => Object.is(v, -0) ? 'minus zero' : v)).toEqual(reference.map((v) => Object.is(v, -0) ? 'minus zero' : v));
+    expect(Object.is(fast[0], 0)).toBe(true); // relu(−0) is +0
+    fc.assert(fc.property(shapeArb().chain((s) => tensorArb(s, 'float32')), (t) => {
+      expect(flatValues(elementwise.relu(t))).toEqual(flatValues(elementwise.unaryReference('relu', t)));
+    }));
+  });
+});

@@ -5,3 +5,4 @@
  */
 export * from './data.js';
 export * from './tms.js';
+export * from './sae.js';

@@ -283,6 +283,22 @@ export abstract class Optimizer {
     }
   }
 
+  /**
+   * Zeroes the state buffers at the given flat (row-major) positions of one parameter, keeping
+   * its step count: the finest form of {@link Optimizer.resetState}, for a weight with an instance
+   * axis where one instance's latent is re-initialised and its neighbours' are not.
+   */
+  resetStateAt(param: Variable, positions: Iterable<number>): void {
+    const op = `${this.name}.resetStateAt`;
+    const index = this.indexOf(op, param);
+    for (const position of positions) {
+      if (!Number.isInteger(position) || position < 0 || position >= param.size) {
+        fail(op, `position ${position} is out of range for ${paramLabel(param, index)} (size ${param.size})`);
+      }
+      for (const buffer of this.buffers[index]) buffer[position] = 0;
+    }
+  }
+
   private indexOf(op: string, param: Variable): number {
     const index = this.params.indexOf(param);
     if (index < 0) fail(op, `${describe(param)} is not one of this optimizer's parameters`);
