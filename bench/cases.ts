@@ -28,9 +28,10 @@ export type TfTensor = ReturnType<TF['tensor']>;
 /**
  * The groups, in the order they run; `--filter` takes one of these. The first four time the raw
  * kernels (`sp.kernels`, no gradient tracking); `autograd` times whole training steps and the
- * graph's own cost per op; `tms` times one training step of the toy model of superposition.
+ * graph's own cost per op; `tms` times one training step of the toy model of superposition; `sae`
+ * one training step of a ReLU sparse autoencoder.
  */
-export const GROUPS = ['elementwise', 'matmul', 'reduce', 'movement', 'autograd', 'tms'] as const;
+export const GROUPS = ['elementwise', 'matmul', 'reduce', 'movement', 'autograd', 'tms', 'sae'] as const;
 /** One of {@link GROUPS}. */
 export type Group = (typeof GROUPS)[number];
 
@@ -291,8 +292,54 @@ function tmsCases(): BenchCase[] {
   }));
 }
 
+/**
+ * One training step of a standard (ReLU) SAE: x̄ = x − b_dec, f = ReLU(x̄ W_enc + b_enc),
+ * x̂ = f W_dec + b_dec, loss = mean ‖x − x̂‖² + λ mean Σ f, backward, Adam. Ours also projects the
+ * decoder gradient and renormalises the decoder rows, as training does; the tfjs step does not
+ * (extra work on our side only). Inputs: x, W_enc, W_dec (the same seeded values for both).
+ */
+function saeCases(quick: boolean): BenchCase[] {
+  const configs = quick ? [{ d: 64, latents: 512, batch: 1024 }] : [{ d: 64, latents: 512, batch: 1024 }, { d: 512, latents: 4096, batch: 256 }];
+  const l1 = 1e-3;
+  return configs.map(({ d, latents, batch }) => ({
+    group: 'sae' as const,
+    name: `ReLU SAE step: ${d} → ${latents}, batch ${batch}`,
+    inputs: [[batch, d], [d, latents], [latents, d]],
+    flops: 6 * matmulFlops(batch, d, latents),
+    ours: ([x, wEnc, wDec]) => {
+      const sae = new sp.SparseAutoencoder({ architecture: 'relu', inputDim: d, latents });
+      sae.W_enc.data.set(wEnc.toTypedArray());
+      sae.W_dec.data.set(wDec.toTypedArray());
+      const batchX = sp.kernels.reshape(x, [1, batch, d]);
+      const optimizer = new sp.Adam({ params: sae.parameters(), lr: 1e-4 });
+      return () => {
+        optimizer.zeroGrad();
+        const { total } = sae.loss(batchX, { l1 });
+        total.backward();
+        sae.projectDecoderGradient();
+        optimizer.step();
+        sae.normalizeDecoder();
+        return total;
+      };
+    },
+    tfjs: (tf, [x, wEnc, wDec]) => {
+      const W_enc = tf.variable(wEnc);
+      const W_dec = tf.variable(wDec);
+      const b_enc = tf.variable(tf.zeros([latents]));
+      const b_dec = tf.variable(tf.zeros([d]));
+      const optimizer = tf.train.adam(1e-4);
+      return () => optimizer.minimize(() => {
+        const f = tf.relu(tf.add(tf.matMul(tf.sub(x, b_dec), W_enc), b_enc));
+        const reconstruction = tf.add(tf.matMul(f, W_dec), b_dec);
+        const mse = tf.mean(tf.sum(tf.square(tf.sub(x, reconstruction)), -1));
+        return tf.add(mse, tf.mul(tf.mean(tf.sum(f, -1)), l1)) as ReturnType<TF['scalar']>;
+      }, true) as TfTensor;
+    },
+  }));
+}
+
 /** Every case of the chosen groups; `quick` drops the largest sizes. */
 export function buildCases(groups: readonly Group[], quick: boolean): BenchCase[] {
-  const all = [...elementwiseCases(), ...matmulCases(quick), ...reduceCases(), ...movementCases(), ...autogradCases(), ...tmsCases()];
+  const all = [...elementwiseCases(), ...matmulCases(quick), ...reduceCases(), ...movementCases(), ...autogradCases(), ...tmsCases(), ...saeCases(quick)];
   return all.filter((c) => groups.includes(c.group));
 }

@@ -7,6 +7,11 @@
  * {@link instanceWeights} to pick instance k of a model's [I, m, n] weights) and returns plain
  * numbers, computed in float64.
  *
+ * And what we measure on sparse autoencoders: L0, MSE, fraction of variance explained, dead and
+ * dense latents, activation density, and recovery of known features (cosine matrix, MMCS, features
+ * recovered), each on one instance's samples [B, d]; plus "name and steer" ({@link steer}), which
+ * edits one SAE latent and reports which of the toy model's outputs move.
+ *
  * @module
  */
 export {
@@ -25,3 +30,12 @@ export {
   STICKY_FRACTIONS, polytope, nearestFraction, clusterDimensionalities,
   type StickyName, type StickyFraction, type NearestFraction, type DimensionalityClusters,
 } from './geometry.js';
+export {
+  l0, meanSquaredError, meanSquaredErrorPerElement, fractionOfVarianceExplained, latentFireCounts, latentDensities,
+  deadLatents, denseLatents, activationDensityHistogram, cosineMatrix, mmcs, featuresRecovered, latentMatches,
+  type DensityRange, type DensityHistogram, type Mmcs, type LatentMatch,
+} from './sae.js';
+export {
+  steer, formatSteeringReport, toyFeatureDirections,
+  type SteerOptions, type SteeringReport, type SteeringOutputs, type FiredLatent, type LatentIntervention, type ChangedOutput,
+} from './steer.js';

@@ -68,8 +68,9 @@ export interface SaeConfig {
   instances?: number;
   /** TopK's k (latents kept per sample). Default min(4, latents). */
   k?: number;
-  /** JumpReLU's initial threshold θ and its kernel bandwidth ε. Defaults 0.001 and 0.001, as in the paper. */
+  /** JumpReLU's initial threshold θ. Default 0.001, as in the paper. */
   initialThreshold?: number;
+  /** JumpReLU's kernel bandwidth ε. Default 0.001, as in the paper. */
   bandwidth?: number;
   /** Seed of the initial weights. Default 0. */
   seed?: number;
@@ -127,6 +128,14 @@ const heaviside = customOp({
   },
 });
 
+/** An SAE's output on a batch. */
+export interface SaeOutput {
+  /** f [I, B, d_sae]. */
+  features: Variable;
+  /** x̂ [I, B, d_in]. */
+  reconstruction: Variable;
+}
+
 /** The loss of one batch, by term; each term is [I] (one value per instance). */
 export interface SaeLoss {
   /** Σ over instances of every term: what training minimises. */
@@ -167,8 +176,9 @@ export class SparseAutoencoder {
   readonly b_dec: Variable;
   /** JumpReLU: log θ [I, 1, d_sae]; null otherwise. */
   readonly logThreshold: Variable | null;
-  /** Gated: r_mag and b_mag [I, 1, d_sae]; null otherwise. */
+  /** Gated: r_mag [I, 1, d_sae], the log-scale tying W_mag = W_gate ⊙ exp(r_mag); null otherwise. */
   readonly r_mag: Variable | null;
+  /** Gated: the magnitude path's bias b_mag [I, 1, d_sae]; null otherwise. */
   readonly b_mag: Variable | null;
 
   /** Random unit decoder rows, the encoder as their transpose, zero biases. */
@@ -251,7 +261,7 @@ export class SparseAutoencoder {
   }
 
   /** Encode, then decode. */
-  forward(x: Tensor): { features: Variable; reconstruction: Variable } {
+  forward(x: Tensor): SaeOutput {
     const features = this.encode(x);
     return { features, reconstruction: this.decode(features) };
   }
@@ -388,12 +398,28 @@ export interface SaeTrainOptions {
 
 /** One entry of the training history (means over instances; `dead` is summed). */
 export interface SaeHistoryEntry {
+  /** The step (1-based). */
   step: number;
+  /** The total loss of that step's batch, summed over instances. */
   loss: number;
+  /** Mean over instances of the batch's mean ‖x − x̂‖². */
   mse: number;
+  /** Mean number of active latents per sample. */
   l0: number;
+  /** Latents (over all instances) that have not fired for `deadWindow` steps. */
   dead: number;
+  /** Latents resampled since the previous entry. */
   resampled: number;
+}
+
+/** What {@link trainSae} returns. */
+export interface SaeTrainResult {
+  /** Figures every `progressEvery` steps. */
+  history: SaeHistoryEntry[];
+  /** Wall time, in seconds. */
+  seconds: number;
+  /** The Adam optimizer, with its state (for checkpoints). */
+  optimizer: Adam;
 }
 
 /** Draws a batch of activations [I, batch, d_in] from the generator. */
@@ -403,11 +429,7 @@ export type ActivationSampler = (batch: number, rng: Rng) => Tensor;
  * Trains `sae` in place with Adam, keeping the decoder rows at unit norm, tracking dead latents
  * and resampling them if asked. See the module notes.
  */
-export function trainSae(sae: SparseAutoencoder, sample: ActivationSampler, options: SaeTrainOptions = {}): {
-  history: SaeHistoryEntry[];
-  seconds: number;
-  optimizer: Adam;
-} {
+export function trainSae(sae: SparseAutoencoder, sample: ActivationSampler, options: SaeTrainOptions = {}): SaeTrainResult {
   const op = 'trainSae';
   const steps = options.steps ?? 10_000;
   const batch = options.batch ?? 1024;
