@@ -40,3 +40,4 @@ export * from './autograd/index.js';
 export * from './optim/index.js';
 export * from './models/index.js';
 export * from './analysis/index.js';
+export * from './io/index.js';

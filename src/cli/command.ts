@@ -17,6 +17,8 @@ export interface CommandContext {
   out(text: string): void;
   /** Progress and notes on stderr. */
   progress: Progress;
+  /** Reads a whole file as bytes (for `--input FILE.npy`); throws when it cannot. */
+  readFile(path: string): Uint8Array;
 }
 
 /** The flags every command has. */

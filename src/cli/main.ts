@@ -3,7 +3,7 @@
  * happens into an exit code.
  *
  *     superposition --help | --version | help [command]
- *     superposition tms | phase | geometry [flags]
+ *     superposition tms | phase | geometry | sae | steer [flags]
  *
  * Exit codes: 0 when all went well; 2 for a usage error (unknown command or flag, a value that
  * does not fit), with a message naming the flag and what it allows; 1 for anything that failed
@@ -21,8 +21,10 @@ import { CliUsageError } from './args.js';
 import type { Command } from './command.js';
 import { geometryCommand } from './commands/geometry.js';
 import { phaseCommand } from './commands/phase.js';
+import { saeCommand } from './commands/sae.js';
+import { steerCommand } from './commands/steer.js';
 import { tmsCommand } from './commands/tms.js';
-import { nodeIO } from './node-io.js';
+import { nodeIO, nodeProcess } from './node-io.js';
 import { Progress, type ProgressStream, progressMode } from './progress.js';
 
 /** The streams and facts the command line runs with. */
@@ -35,10 +37,21 @@ export interface CliIO {
   version: () => string;
   /** The clock for progress, in ms. Default `performance.now`. */
   now?: () => number;
+  /** Reads a file's bytes (for `--input`). Default: Node's `fs.readFileSync`. */
+  readFile?: (path: string) => Uint8Array;
 }
 
 /** Every subcommand, in the order the help lists them. */
-export const COMMANDS: readonly Command[] = [tmsCommand, phaseCommand, geometryCommand];
+export const COMMANDS: readonly Command[] = [tmsCommand, phaseCommand, geometryCommand, saeCommand, steerCommand];
+
+/**
+ * Reads a file with Node's fs (found through `process`, as node-io.ts does, so that no Node
+ * types enter the build).
+ */
+function readFileWithNode(path: string): Uint8Array {
+  const fs = nodeProcess().getBuiltinModule('node:fs') as unknown as { readFileSync(path: string): Uint8Array };
+  return fs.readFileSync(path);
+}
 
 /** The top-level help. */
 export function topLevelHelp(): string {
@@ -122,7 +135,7 @@ export async function main(argv: readonly string[], io: CliIO = nodeIO()): Promi
       columns: io.stderr.columns,
       now: io.now,
     });
-    await prepared.run({ out: (text) => void io.stdout.write(text), progress });
+    await prepared.run({ out: (text) => void io.stdout.write(text), progress, readFile: io.readFile ?? readFileWithNode });
     return 0;
   } catch (error) {
     progress?.closeBar(); // so the message does not land on the end of a progress bar
