@@ -305,7 +305,6 @@ function saeCases(quick: boolean): BenchCase[] {
     group: 'sae' as const,
     name: `ReLU SAE step: ${d} → ${latents}, batch ${batch}`,
     inputs: [[batch, d], [d, latents], [latents, d]],
-    flops: 6 * matmulFlops(batch, d, latents),
     ours: ([x, wEnc, wDec]) => {
       const sae = new sp.SparseAutoencoder({ architecture: 'relu', inputDim: d, latents });
       sae.W_enc.data.set(wEnc.toTypedArray());
