@@ -4,11 +4,15 @@
  * from the spec record through to `run`, and hides them behind one untyped {@link Command} shape
  * so the entry point can hold every command in one list.
  *
- * Every command shares the flags of {@link commonFlags}: `--json`, `--quiet`, `--seed`.
+ * Every command shares the flags of {@link commonFlags}: `--json`, `--quiet`, `--seed`. The
+ * commands that draw plots also take {@link outFlag}, `--out DIR`: the plots as SVG files and
+ * `result.json` (the document `--json` prints), written by {@link writeOutFolder} into a temporary
+ * folder beside DIR and renamed into place, so DIR is never left half-written.
  *
  * @module
  */
-import { type FlagSpec, type FlagSpecs, type ParsedFlags, booleanFlag, formatHelp, intFlag, parseFlags } from './args.js';
+import { type FlagSpec, type FlagSpecs, type ParsedFlags, booleanFlag, formatHelp, intFlag, parseFlags, stringFlag } from './args.js';
+import { checkOutFolder, type DirectoryIO, nodeDirectoryIO, writeDirectoryAtomically } from './atomic.js';
 import type { Progress } from './progress.js';
 
 /** What a running command may use. */
@@ -19,6 +23,8 @@ export interface CommandContext {
   progress: Progress;
   /** Reads a whole file as bytes (for `--input FILE.npy`); throws when it cannot. */
   readFile(path: string): Uint8Array;
+  /** Writes folders of results (`--out DIR`); when absent, Node's fs (`nodeDirectoryIO`). */
+  files?: DirectoryIO;
 }
 
 /** The flags every command has. */
@@ -28,6 +34,62 @@ export function commonFlags(): { json: FlagSpec<boolean>; quiet: FlagSpec<boolea
     json: booleanFlag({ help: 'print one JSON document on stdout instead of the summary (nothing else goes to stdout)' }),
     quiet: booleanFlag({ help: 'no progress on stderr' }),
   };
+}
+
+/**
+ * The `--out DIR` flag of the commands that draw plots; empty (the default) writes nothing. A
+ * folder that may not be replaced whole (a file, or a folder holding folders: not one a command
+ * wrote; see `checkOutFolder`) is refused while the flags are read, before any training.
+ */
+export function outFlag(): FlagSpec<string> {
+  const text = stringFlag({
+    default: '',
+    placeholder: 'DIR',
+    defaultText: 'none',
+    help: 'also write the plots (SVG) and result.json (the --json document) into DIR, replacing what DIR held; ' +
+      'written to a temporary folder beside DIR, then renamed, so DIR is never half-written',
+  });
+  return {
+    ...text,
+    allowed: 'a folder to create, or one holding only files (as a command writes it)',
+    read(value) {
+      const read = text.read(value);
+      if ('error' in read) return read;
+      const refusal = checkOutFolder(read.value);
+      return refusal === null ? read : { error: `cannot be replaced: ${refusal}` };
+    },
+  };
+}
+
+/** One file of an `--out` folder. */
+export interface OutFile {
+  /** Its name inside the folder, e.g. `instance-0-gram.svg`. */
+  name: string;
+  /** Its text (an SVG document, or JSON). */
+  text: string;
+}
+
+/** The name of the JSON document in an `--out` folder. */
+export const RESULT_FILE = 'result.json';
+
+/**
+ * Writes `plots` and {@link RESULT_FILE} (holding `json`, exactly what `--json` prints) into
+ * `folder`, atomically, through the context's file system: every file goes into a temporary
+ * folder beside it, which is then renamed to `folder`, so a failure part-way leaves `folder` as it
+ * was. Notes what it wrote on the context's progress.
+ */
+export function writeOutFolder(
+  folder: string, json: string, plots: readonly OutFile[], context: Pick<CommandContext, 'progress' | 'files'>,
+): void {
+  const names = new Set<string>([RESULT_FILE]);
+  for (const plot of plots) {
+    if (names.has(plot.name)) throw new Error(`writeOutFolder: two files are named ${plot.name}`);
+    names.add(plot.name);
+  }
+  const files: Record<string, string> = { [RESULT_FILE]: json };
+  for (const plot of plots) files[plot.name] = plot.text;
+  writeDirectoryAtomically(folder, files, context.files ?? nodeDirectoryIO());
+  context.progress.note(`wrote ${plots.length} plot${plots.length === 1 ? '' : 's'} and ${RESULT_FILE} to ${folder}`);
 }
 
 /** A command's definition, with its flags typed. */

@@ -3,7 +3,7 @@
  * happens into an exit code.
  *
  *     superposition --help | --version | help [command]
- *     superposition tms | phase | geometry | sae | steer [flags]
+ *     superposition lesson | tms | phase | geometry | sae | steer [flags]
  *
  * Exit codes: 0 when all went well; 2 for a usage error (unknown command or flag, a value that
  * does not fit), with a message naming the flag and what it allows; 1 for anything that failed
@@ -18,8 +18,10 @@
  * @module
  */
 import { CliUsageError } from './args.js';
+import { type DirectoryIO, nodeDirectoryIO } from './atomic.js';
 import type { Command } from './command.js';
 import { geometryCommand } from './commands/geometry.js';
+import { lessonCommand } from './commands/lesson.js';
 import { phaseCommand } from './commands/phase.js';
 import { saeCommand } from './commands/sae.js';
 import { steerCommand } from './commands/steer.js';
@@ -39,10 +41,12 @@ export interface CliIO {
   now?: () => number;
   /** Reads a file's bytes (for `--input`). Default: Node's `fs.readFileSync`. */
   readFile?: (path: string) => Uint8Array;
+  /** Writes folders of results (`lesson --out`). Default: Node's fs ({@link nodeDirectoryIO}). */
+  files?: DirectoryIO;
 }
 
 /** Every subcommand, in the order the help lists them. */
-export const COMMANDS: readonly Command[] = [tmsCommand, phaseCommand, geometryCommand, saeCommand, steerCommand];
+export const COMMANDS: readonly Command[] = [lessonCommand, tmsCommand, phaseCommand, geometryCommand, saeCommand, steerCommand];
 
 /**
  * Reads a file with Node's fs (found through `process`, as node-io.ts does, so that no Node
@@ -135,7 +139,9 @@ export async function main(argv: readonly string[], io: CliIO = nodeIO()): Promi
       columns: io.stderr.columns,
       now: io.now,
     });
-    await prepared.run({ out: (text) => void io.stdout.write(text), progress, readFile: io.readFile ?? readFileWithNode });
+    // `files` rides along for the commands that write folders (lesson.ts reads it; CommandContext does not declare it yet).
+    const context = { out: (text: string) => void io.stdout.write(text), progress, readFile: io.readFile ?? readFileWithNode, files: io.files ?? nodeDirectoryIO() };
+    await prepared.run(context);
     return 0;
   } catch (error) {
     progress?.closeBar(); // so the message does not land on the end of a progress bar

@@ -69,7 +69,7 @@ export class Progress {
   constructor(stream: ProgressStream, options: ProgressOptions) {
     this.stream = stream;
     this.mode = options.mode;
-    this.columns = options.columns ?? 80;
+    this.columns = options.columns || 80; // a pseudo-terminal may report 0 columns
     this.now = options.now ?? (() => performance.now());
     this.redrawEvery = options.redrawEvery ?? 100;
   }

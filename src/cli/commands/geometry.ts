@@ -28,9 +28,14 @@
  *
  *     {"features","hidden","importance","steps","batch","lr","seed","tolerance",
  *      "instances":[{"density","inverseDensity","loss","dimensionsPerFeature",
- *                    "represented","dimensionality":[n],"clusters":{name: count,…,"unmatched"}}],
+ *                    "represented","featureNorms":[n],"dimensionality":[n],
+ *                    "clusters":{name: count,…,"unmatched"}}],
  *      "clusters":{name: count,…,"unmatched","total"},
  *      "inRange":{"lower","upper","total","matched","chance"},"seconds"}
+ *
+ * With `--out DIR`, the same document as DIR/result.json and `sticky-fractions.svg`
+ * (`geometryPlots`): against 1/density on a log scale, each instance's dimensions per feature and
+ * every represented feature's Dᵢ, with reference lines at the named fractions.
  *
  * @module
  */
@@ -40,7 +45,8 @@ import {
 } from '../../analysis/index.js';
 import { ToyModel, trainToyModel } from '../../models/tms.js';
 import { densityFlag, intFlag, numberFlag, resolveDensities } from '../args.js';
-import { commonFlags, defineCommand } from '../command.js';
+import { scatterPlot } from '../../plot/index.js';
+import { commonFlags, defineCommand, type OutFile, outFlag, writeOutFolder } from '../command.js';
 import { formatNumber, formatTable } from '../format.js';
 import { progressInterval } from './tms.js';
 
@@ -83,6 +89,28 @@ export function fractionWindows(tolerance: number): { lower: number; upper: numb
   return { lower, upper, chance: upper > lower ? covered / (upper - lower) : 1 };
 }
 
+/**
+ * The sticky-fraction scatter: per instance, at x = 1/density, its dimensions per feature (null
+ * for a model whose W is all zeros: left out) and the Dᵢ of its represented features, with a
+ * reference line at each named fraction.
+ */
+export function geometryPlots(instances: readonly { density: number; dimensionsPerFeature: number | null; represented: readonly number[] }[]): OutFile[] {
+  const perFeature = instances.flatMap((instance) => instance.represented.map((value) => ({ x: 1 / instance.density, y: value })));
+  const perModel = instances.flatMap((instance) =>
+    instance.dimensionsPerFeature === null ? [] : [{ x: 1 / instance.density, y: instance.dimensionsPerFeature }]);
+  return [{
+    name: 'sticky-fractions.svg',
+    text: scatterPlot([
+      { label: 'Dᵢ, per feature', points: perFeature },
+      { label: 'm / ‖W‖²_F', points: perModel },
+    ], {
+      title: 'Feature geometry: dimensionality sticks at the fractions of small polytopes',
+      xLabel: '1 / density', yLabel: 'dimensions per feature', xLog: true,
+      referenceLines: STICKY_FRACTIONS.map(({ name, fraction }) => ({ y: fraction, label: `${FRACTION_TEXT[name]} ${name}` })),
+    }),
+  }];
+}
+
 /** The `geometry` command. */
 export const geometryCommand = defineCommand({
   name: 'geometry',
@@ -111,9 +139,11 @@ export const geometryCommand = defineCommand({
     batch: intFlag({ default: 128, min: 1, help: 'samples per step, per instance' }),
     lr: numberFlag({ default: 3e-3, min: 0, exclusiveMin: true, defaultText: '3e-3', help: 'learning rate' }),
     tolerance: numberFlag({ default: 0.02, min: 0, help: 'how close D_i must be to a named fraction to count as sitting at it' }),
+    out: outFlag(),
     ...commonFlags(),
   },
-  run(flags, { out, progress }) {
+  run(flags, context) {
+    const { out, progress } = context;
     const densities = resolveDensities(flags.density, flags.instances);
     const { features: n, hidden: m, instances } = flags;
     const model = new ToyModel({ kind: 'relu', instances, features: n, hidden: m, seed: flags.seed });
@@ -139,6 +169,7 @@ export const geometryCommand = defineCommand({
         loss: result.finalLoss[k],
         dimensionsPerFeature: norms.some((norm) => norm > 0) ? dimensionsPerFeature(W) : null,
         represented: represented.length,
+        featureNorms: norms,
         dimensionality,
         clusters: { ...clusters.counts, unmatched: clusters.unmatched },
       };
@@ -152,13 +183,18 @@ export const geometryCommand = defineCommand({
       matched: inRangeClusters.total - inRangeClusters.unmatched, chance: windows.chance,
     };
 
+    const json = `${JSON.stringify({
+      features: n, hidden: m, importance: flags.importance, steps: flags.steps, batch: flags.batch, lr: flags.lr,
+      seed: flags.seed, tolerance: flags.tolerance, instances: report,
+      clusters: { ...overall.counts, unmatched: overall.unmatched, total: overall.total }, inRange,
+      seconds: result.seconds,
+    })}\n`;
+    if (flags.out !== '') {
+      const plotData = report.map((instance, k) => ({ ...instance, represented: representedValues[k] }));
+      writeOutFolder(flags.out, json, geometryPlots(plotData), context);
+    }
     if (flags.json) {
-      out(`${JSON.stringify({
-        features: n, hidden: m, importance: flags.importance, steps: flags.steps, batch: flags.batch, lr: flags.lr,
-        seed: flags.seed, tolerance: flags.tolerance, instances: report,
-        clusters: { ...overall.counts, unmatched: overall.unmatched, total: overall.total }, inRange,
-        seconds: result.seconds,
-      })}\n`);
+      out(json);
       return;
     }
 

@@ -29,16 +29,21 @@
  *                "theoryLoss","restartPhases":[…],"restartLosses":[…],"awayFromBoundary"}],
  *      "agreement":{"cells","agree","interiorCells","interiorAgree"},"seconds"}
  *
+ * With `--out DIR`, the same document as DIR/result.json and the two diagrams as heatmaps of
+ * phases, density down the rows and importance across (`phasePlots`): `phase-trained.svg` and
+ * `phase-theory.svg`.
+ *
  * @module
  */
-import { classifyPhase, instanceWeights, logGrid, type Phase, phaseGrid } from '../../analysis/index.js';
+import { classifyPhase, instanceWeights, logGrid, type Phase, PHASES, phaseGrid } from '../../analysis/index.js';
 import { noGrad } from '../../autograd/engine.js';
 import { generateFeatures } from '../../models/data.js';
 import { ToyModel, trainToyModel } from '../../models/tms.js';
 import { Rng } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { CliUsageError, intFlag, numberFlag } from '../args.js';
-import { commonFlags, defineCommand } from '../command.js';
+import { heatmap } from '../../plot/index.js';
+import { commonFlags, defineCommand, type OutFile, outFlag, writeOutFolder } from '../command.js';
 import { float32Number, formatNumber, valuesToJson } from '../format.js';
 import { progressInterval } from './tms.js';
 
@@ -86,6 +91,32 @@ export function evaluationLoss(
   return Array.from(totals, (total) => total / options.batches);
 }
 
+/** How each phase is named in the plots' legends, in the order of `PHASES`. */
+const PHASE_NAMES: Record<Phase, string> = {
+  'not-represented': 'x₂ not represented', dedicated: 'x₂ dedicated', superposition: 'superposition',
+};
+
+/**
+ * The phase diagrams, trained and theory, as categorical heatmaps: row r is density
+ * `densities[r]`, column c importance `importances[c]`, and cell r·columns + c of each list
+ * its phase.
+ */
+export function phasePlots(grid: { importances: readonly number[]; densities: readonly number[]; trained: readonly Phase[]; theory: readonly Phase[] }): OutFile[] {
+  const columns = grid.importances.length;
+  const rowsOf = (phases: readonly Phase[]): number[][] => grid.densities.map((_, row) =>
+    phases.slice(row * columns, (row + 1) * columns).map((phase) => PHASES.indexOf(phase)));
+  const common = {
+    rowLabels: grid.densities.map((density) => formatNumber(density, 2)),
+    colLabels: grid.importances.map((importance) => formatNumber(importance, 2)),
+    xLabel: 'relative importance of x₂', yLabel: 'feature density p',
+    categorical: { labels: PHASES.map((phase) => PHASE_NAMES[phase]) },
+  };
+  return [
+    { name: 'phase-trained.svg', text: heatmap(rowsOf(grid.trained), { ...common, title: 'Phase diagram, n=2 in m=1: trained' }) },
+    { name: 'phase-theory.svg', text: heatmap(rowsOf(grid.theory), { ...common, title: 'Phase diagram, n=2 in m=1: theory (lowest closed-form loss)' }) },
+  ];
+}
+
 /** The `phase` command. */
 export const phaseCommand = defineCommand({
   name: 'phase',
@@ -111,9 +142,11 @@ export const phaseCommand = defineCommand({
     steps: intFlag({ default: 2_000, min: 0, help: 'AdamW steps' }),
     batch: intFlag({ default: 128, min: 1, help: 'samples per step, per cell and restart' }),
     lr: numberFlag({ default: 1e-2, min: 0, exclusiveMin: true, defaultText: '1e-2', help: 'learning rate' }),
+    out: outFlag(),
     ...commonFlags(),
   },
-  run(flags, { out, progress }) {
+  run(flags, context) {
+    const { out, progress } = context;
     if (flags.features !== 2) throw new CliUsageError(`--features must be 2 for the phase diagram (the analysis is for n=2, m=1), got ${flags.features}`);
     if (flags.hidden !== 1) throw new CliUsageError(`--hidden must be 1 for the phase diagram (the analysis is for n=2, m=1), got ${flags.hidden}`);
     const started = performance.now();
@@ -168,11 +201,13 @@ export const phaseCommand = defineCommand({
       interiorAgree: cells.filter((cell) => cell.awayFromBoundary && cell.phase === cell.theoryPhase).length,
     };
 
+    const json = `${JSON.stringify({
+      features: 2, hidden: 1, grid: size, restarts, steps: flags.steps, batch: flags.batch, lr: flags.lr, seed: flags.seed,
+      cells, agreement, seconds,
+    })}\n`;
+    if (flags.out !== '') writeOutFolder(flags.out, json, phasePlots({ importances, densities, trained: phases, theory: theoryPhases }), context);
     if (flags.json) {
-      out(`${JSON.stringify({
-        features: 2, hidden: 1, grid: size, restarts, steps: flags.steps, batch: flags.batch, lr: flags.lr, seed: flags.seed,
-        cells, agreement, seconds,
-      })}\n`);
+      out(json);
       return;
     }
 

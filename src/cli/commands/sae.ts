@@ -34,12 +34,19 @@
  *                  "steps","batch","lr","loss"}      (with --source tms)
  *      "seconds"}
  *
+ * With `--out DIR`, the same document as DIR/result.json and the plots (`saePlots`):
+ *
+ *     training-loss.svg       loss and MSE against the step
+ *     training-sparsity.svg   L0 and dead latents against the step
+ *     cosines.svg             the true × learned cosine matrix, with MMCS (with true features)
+ *     decoder.svg             the decoder directions as arrows (d_in = 2 only)
+ *
  * The pieces that build the toy-model source and train the SAE are exported for `steer`.
  *
  * @module
  */
 import {
-  deadLatents, featuresRecovered, fractionOfVarianceExplained, l0, latentFireCounts, latentMatches, meanSquaredError,
+  cosineMatrix, deadLatents, featuresRecovered, fractionOfVarianceExplained, l0, latentFireCounts, latentMatches, meanSquaredError,
   mmcs, type Mmcs, toyFeatureDirections,
 } from '../../analysis/index.js';
 import { noGrad } from '../../autograd/engine.js';
@@ -56,7 +63,8 @@ import { Tensor } from '../../tensor/tensor.js';
 import {
   CliUsageError, type DensitySpec, densityFlag, enumFlag, intFlag, numberFlag, resolveDensities, stringFlag,
 } from '../args.js';
-import { type CommandContext, commonFlags, defineCommand } from '../command.js';
+import { arrowDiagram, heatmap, lineChart } from '../../plot/index.js';
+import { type CommandContext, commonFlags, defineCommand, type OutFile, outFlag, writeOutFolder } from '../command.js';
 import { formatNumber, formatTable, matrixToJson } from '../format.js';
 import type { Progress } from '../progress.js';
 import { progressInterval } from './tms.js';
@@ -360,6 +368,63 @@ function direction(values: readonly number[]): string {
   return `[${values.map((value) => formatNumber(value)).join(', ')}]`;
 }
 
+/** What {@link saePlots} draws from. */
+export interface SaePlotData {
+  /** The training history. */
+  history: readonly SaeHistoryEntry[];
+  /** The decoder directions, one row per latent [d_sae][d_in]. */
+  decoder: readonly (readonly number[])[];
+  /** cos(true feature i, latent j) [n][d_sae], or null without true features. */
+  cosines: number[][] | null;
+  /** MMCS both ways, or null without true features. */
+  mmcs: Mmcs | null;
+}
+
+/** The `sae` plots (see the module notes for the files). */
+export function saePlots(data: SaePlotData): OutFile[] {
+  const files: OutFile[] = [];
+  const { history } = data;
+  if (history.length > 0) {
+    const series = (label: string, value: (entry: SaeHistoryEntry) => number) =>
+      ({ label, points: history.map((entry): [number, number] => [entry.step, value(entry)]) });
+    const losses = [series('loss', (entry) => entry.loss), series('MSE', (entry) => entry.mse)];
+    files.push({
+      name: 'training-loss.svg',
+      text: lineChart(losses, {
+        title: 'SAE training: loss and reconstruction error', xLabel: 'step', yLabel: 'per batch',
+        // A log scale shows the long tail of training, but has no place for 0.
+        yLog: losses.every(({ points }) => points.every(([, y]) => y > 0)),
+      }),
+    });
+    files.push({
+      name: 'training-sparsity.svg',
+      text: lineChart([series('L0', (entry) => entry.l0), series('dead latents', (entry) => entry.dead)], {
+        title: 'SAE training: L0 (active per sample) and dead latents', xLabel: 'step', yLabel: 'latents',
+      }),
+    });
+  }
+  if (data.cosines !== null) {
+    const mmcsText = data.mmcs === null ? '' : `, MMCS ${data.mmcs.trueToLearned.toFixed(3)}`;
+    files.push({
+      name: 'cosines.svg',
+      text: heatmap(data.cosines, {
+        title: `True × learned cosines${mmcsText}`,
+        rowLabels: data.cosines.map((_, i) => `feature ${i}`), colLabels: data.decoder.map((_, j) => `latent ${j}`),
+        xLabel: 'learned latent', yLabel: 'true feature', domain: [-1, 1], legendLabel: 'cosine',
+      }),
+    });
+  }
+  if (data.decoder.length > 0 && data.decoder[0].length === 2) {
+    files.push({
+      name: 'decoder.svg',
+      text: arrowDiagram(data.decoder.map((row, j) => ({ x: row[0], y: row[1], label: `latent ${j}` })), {
+        title: 'SAE decoder directions in the hidden plane', xLabel: 'hidden dimension 0', yLabel: 'hidden dimension 1',
+      }),
+    });
+  }
+  return files;
+}
+
 // ─── The command ──────────────────────────────────────────────────────────────────────────────
 
 /** The `sae` command. */
@@ -391,6 +456,7 @@ export const saeCommand = defineCommand({
     'true-features': stringFlag({ default: '', placeholder: 'FILE.npy', help: 'with --input: known feature directions [n, d_in], one per row' }),
     ...toyModelFlags(),
     ...saeFlags(),
+    out: outFlag(),
     ...commonFlags(),
   },
   run(flags, context) {
@@ -437,22 +503,28 @@ export const saeCommand = defineCommand({
     const measures = measureSae(trained.sae, evaluation, trueFeatures);
     const seconds = trained.seconds + (toy?.seconds ?? 0);
 
+    const decoder = matrixToJson(trained.sae.decoderDirections(0));
+    const json = `${JSON.stringify({
+      arch: flags.arch, latents, k: flags.arch === 'topk' ? k : null, l1: flags.l1, steps: flags.steps, batch: flags.batch,
+      lr: flags.lr, resample: flags.resample, seed: flags.seed, source: fromFile ? 'input' : 'tms', inputDim,
+      l0: measures.l0, mse: measures.mse, fve: measures.fve, dead: measures.dead, mmcs: measures.mmcs,
+      recovered: measures.recovered, decoder, history: trained.history,
+      ...(trueFeatures === null ? {} : { trueFeatures: matrixToJson(trueFeatures) }),
+      ...(toy === null ? {} : {
+        toyModel: {
+          model: flags.model, features: flags.features, hidden: flags.hidden, instances: flags.instances, instance: toy.instance,
+          density: toy.density, importanceRatio: flags.importance, steps: flags['tms-steps'], batch: flags['tms-batch'],
+          lr: flags['tms-lr'], loss: toy.finalLoss[toy.instance],
+        },
+      }),
+      seconds,
+    })}\n`;
+    if (flags.out !== '') {
+      const cosines = trueFeatures === null ? null : cosineMatrix(trueFeatures, trained.sae.decoderDirections(0));
+      writeOutFolder(flags.out, json, saePlots({ history: trained.history, decoder, cosines, mmcs: measures.mmcs }), context);
+    }
     if (flags.json) {
-      out(`${JSON.stringify({
-        arch: flags.arch, latents, k: flags.arch === 'topk' ? k : null, l1: flags.l1, steps: flags.steps, batch: flags.batch,
-        lr: flags.lr, resample: flags.resample, seed: flags.seed, source: fromFile ? 'input' : 'tms', inputDim,
-        l0: measures.l0, mse: measures.mse, fve: measures.fve, dead: measures.dead, mmcs: measures.mmcs,
-        recovered: measures.recovered, decoder: matrixToJson(trained.sae.decoderDirections(0)), history: trained.history,
-        ...(trueFeatures === null ? {} : { trueFeatures: matrixToJson(trueFeatures) }),
-        ...(toy === null ? {} : {
-          toyModel: {
-            model: flags.model, features: flags.features, hidden: flags.hidden, instances: flags.instances, instance: toy.instance,
-            density: toy.density, importanceRatio: flags.importance, steps: flags['tms-steps'], batch: flags['tms-batch'],
-            lr: flags['tms-lr'], loss: toy.finalLoss[toy.instance],
-          },
-        }),
-        seconds,
-      })}\n`);
+      out(json);
       return;
     }
     out(formatSummary({ flags, latents, k, inputDim, toy, measures, trained }));

@@ -22,11 +22,18 @@
  *      "toyModel":{"model","features","hidden","instances","density","steps","loss"},
  *      "sae":{"arch","latents","k","l1","steps","mmcs","recovered"},"seconds"}
  *
+ * With `--out DIR`, the same document as DIR/result.json and the plots (`steerPlots`):
+ *
+ *     latents.svg          every latent's activation on the input, before the edit
+ *     outputs-before.svg   out(ĥ): the toy model's outputs on the SAE's reconstruction
+ *     outputs-after.svg    out(ĥ′): after the edit, coloured by how far each output moved
+ *
  * @module
  */
-import { cosineMatrix, formatSteeringReport, steer } from '../../analysis/index.js';
+import { cosineMatrix, formatSteeringReport, type SteeringReport, steer } from '../../analysis/index.js';
+import { barChart } from '../../plot/index.js';
 import { booleanFlag, CliUsageError, type FlagSpec, intFlag, numberFlag } from '../args.js';
-import { commonFlags, defineCommand } from '../command.js';
+import { commonFlags, defineCommand, type OutFile, outFlag, writeOutFolder } from '../command.js';
 import { formatNumber } from '../format.js';
 import { EVALUATION_SAMPLES, measureSae, resolveLatents, saeFlags, toyModelFlags, trainSaeOn, trainToySource } from './sae.js';
 import { Rng } from '../../tensor/random.js';
@@ -66,6 +73,42 @@ export function presentFlag(options: { help: string; defaultText: string }): Fla
   };
 }
 
+/** The `steer` plots (see the module notes for the files). */
+export function steerPlots(report: SteeringReport): OutFile[] {
+  const { intervention, outputs } = report;
+  const activations = new Array<number>(report.latents).fill(0);
+  const matches = new Array<string>(report.latents).fill('');
+  for (const fired of report.fired) {
+    activations[fired.latent] = fired.activation;
+    matches[fired.latent] = ` (x${fired.feature})`;
+  }
+  const edit = intervention.mode === 'ablate'
+    ? `ablating latent ${intervention.latent}`
+    : `clamping latent ${intervention.latent} to ${formatNumber(intervention.after)}`;
+  const outputBars = (values: readonly number[]) => values.map((value, i) => ({ label: `x${i}`, value }));
+  return [
+    {
+      name: 'latents.svg',
+      text: barChart(activations.map((value, j) => ({ label: `${j}${matches[j]}`, value })), {
+        title: 'Latents on the input, before the edit', xLabel: 'latent (the feature it matches)', yLabel: 'activation',
+      }),
+    },
+    {
+      name: 'outputs-before.svg',
+      text: barChart(outputBars(outputs.reconstruction), {
+        title: 'Outputs before the edit', xLabel: 'output feature', yLabel: 'out(ĥ), on the reconstruction',
+      }),
+    },
+    {
+      name: 'outputs-after.svg',
+      text: barChart(outputBars(outputs.steered), {
+        title: `Outputs after ${edit}`, xLabel: 'output feature', yLabel: 'out(ĥ′)',
+        colorValues: outputs.steered.map((value, i) => Math.abs(value - outputs.reconstruction[i])), colorLabel: '|change|',
+      }),
+    },
+  ];
+}
+
 /** The `steer` command. */
 export const steerCommand = defineCommand({
   name: 'steer',
@@ -94,9 +137,11 @@ export const steerCommand = defineCommand({
     tolerance: numberFlag({ default: 1e-3, min: 0, defaultText: '1e-3', help: 'an output feature has changed when it moves by more than this' }),
     ...toyModelFlags(),
     ...saeFlags(),
+    out: outFlag(),
     ...commonFlags(),
   },
-  run(flags, { out, progress }) {
+  run(flags, context) {
+    const { out, progress } = context;
     const n = flags.features;
     const clamp = !Number.isNaN(flags.value);
     if (clamp && flags.ablate) throw new CliUsageError(`--value ${flags.value} and --ablate do not go together: clamp the latent, or ablate it`);
@@ -123,19 +168,21 @@ export const steerCommand = defineCommand({
     });
     const seconds = toy.seconds + trained.seconds;
 
+    const json = `${JSON.stringify({
+      ...report,
+      toyModel: {
+        model: flags.model, features: n, hidden: flags.hidden, instances: flags.instances, density: toy.density,
+        steps: flags['tms-steps'], loss: toy.finalLoss[toy.instance],
+      },
+      sae: {
+        arch: flags.arch, latents, k: flags.arch === 'topk' ? k : null, l1: flags.l1, steps: flags.steps,
+        mmcs: measures.mmcs, recovered: measures.recovered,
+      },
+      seconds,
+    })}\n`;
+    if (flags.out !== '') writeOutFolder(flags.out, json, steerPlots(report), context);
     if (flags.json) {
-      out(`${JSON.stringify({
-        ...report,
-        toyModel: {
-          model: flags.model, features: n, hidden: flags.hidden, instances: flags.instances, density: toy.density,
-          steps: flags['tms-steps'], loss: toy.finalLoss[toy.instance],
-        },
-        sae: {
-          arch: flags.arch, latents, k: flags.arch === 'topk' ? k : null, l1: flags.l1, steps: flags.steps,
-          mmcs: measures.mmcs, recovered: measures.recovered,
-        },
-        seconds,
-      })}\n`);
+      out(json);
       return;
     }
     const recovery = measures.mmcs === null ? '' : `, MMCS ${measures.mmcs.trueToLearned.toFixed(4)}, ${measures.recovered} of ${n} features recovered`;

@@ -26,16 +26,25 @@
  *                                       "polysemanticNeurons"}     (hidden-relu only)}],
  *      "seconds"}
  *
+ * With `--out DIR`, the same document as DIR/result.json and, per instance k, the plots
+ * (`tmsPlots`):
+ *
+ *     instance-k-directions.svg   one arrow per feature, column i of W (m = 2 only)
+ *     instance-k-gram.svg         WᵀW [n, n]: the diagonal is ‖Wᵢ‖², the rest is interference
+ *     instance-k-norms.svg        ‖Wᵢ‖ per feature, coloured by Σ_{j≠i} (Ŵᵢ·Wⱼ)²
+ *     instance-k-neurons.svg      W [m, n], neuron × feature weights (hidden-relu only)
+ *
  * @module
  */
 import {
-  classifyFeatures, countPolysemantic, dimensionsPerFeature, featureDimensionality, featureNorms, instanceWeights,
+  classifyFeatures, countPolysemantic, dimensionsPerFeature, featureDimensionality, featureNorms, gram, instanceWeights,
   interference, neuronPolysemanticity,
 } from '../../analysis/index.js';
 import { importanceTensor } from '../../models/data.js';
 import { TOY_MODEL_KINDS, ToyModel, trainToyModel } from '../../models/tms.js';
 import { densityFlag, enumFlag, intFlag, numberFlag, resolveDensities } from '../args.js';
-import { commonFlags, defineCommand } from '../command.js';
+import { arrowDiagram, barChart, heatmap } from '../../plot/index.js';
+import { commonFlags, defineCommand, type OutFile, outFlag, writeOutFolder } from '../command.js';
 import { formatNumber, formatTable, matrixToJson, valuesToJson } from '../format.js';
 
 /** One letter per feature status, for the summary. */
@@ -47,6 +56,72 @@ const MAX_LETTERS = 40;
 /** The steps between two progress reports: about a hundred reports per run, never fewer steps than 1. */
 export function progressInterval(steps: number, reports = 100): number {
   return Math.max(1, Math.floor(steps / reports));
+}
+
+/** What {@link tmsPlots} draws from, per instance: the fields of `tms --json` it uses. */
+export interface TmsInstancePlotData {
+  /** The instance's feature density p. */
+  density: number;
+  /** W as m rows of n (column i is feature i's direction). */
+  W: number[][];
+  /** ‖Wᵢ‖ per feature. */
+  featureNorms: number[];
+  /** Σ_{j≠i} (Ŵᵢ·Wⱼ)² per feature. */
+  interference: number[];
+  /** WᵀW [n, n]: entry (i, j) is Wᵢ·Wⱼ. */
+  gram: number[][];
+}
+
+/** Labels x₀ … x₍ₙ₋₁₎ for n features. */
+function featureLabels(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `x${i}`);
+}
+
+/**
+ * The `tms` plots of each instance (see the module notes for the files): feature directions as
+ * arrows when m = 2, the WᵀW heatmap, feature norms coloured by interference, and for the
+ * hidden-ReLU model the neuron × feature weights.
+ */
+export function tmsPlots(model: string, instances: readonly TmsInstancePlotData[]): OutFile[] {
+  return instances.flatMap((instance, k) => {
+    const m = instance.W.length;
+    const n = instance.featureNorms.length;
+    const labels = featureLabels(n);
+    const where = `instance ${k}, p = ${formatNumber(instance.density)}`;
+    const files: OutFile[] = [];
+    if (m === 2) {
+      files.push({
+        name: `instance-${k}-directions.svg`,
+        text: arrowDiagram(labels.map((label, i) => ({ x: instance.W[0][i], y: instance.W[1][i], label })), {
+          title: `Feature directions in the hidden plane (${where})`, xLabel: 'hidden dimension 0', yLabel: 'hidden dimension 1',
+        }),
+      });
+    }
+    files.push({
+      name: `instance-${k}-gram.svg`,
+      text: heatmap(instance.gram, {
+        title: `WᵀW (${where})`, rowLabels: labels, colLabels: labels, xLabel: 'feature j', yLabel: 'feature i',
+        legendLabel: 'Wᵢ·Wⱼ',
+      }),
+    });
+    files.push({
+      name: `instance-${k}-norms.svg`,
+      text: barChart(labels.map((label, i) => ({ label, value: instance.featureNorms[i] })), {
+        title: `Feature norms, coloured by interference (${where})`, xLabel: 'feature', yLabel: '‖Wᵢ‖',
+        colorValues: instance.interference, colorLabel: 'interference',
+      }),
+    });
+    if (model === 'hidden-relu') {
+      files.push({
+        name: `instance-${k}-neurons.svg`,
+        text: heatmap(instance.W, {
+          title: `Neuron × feature weights (${where})`, rowLabels: Array.from({ length: m }, (_, r) => `neuron ${r}`),
+          colLabels: labels, xLabel: 'feature', yLabel: 'neuron', legendLabel: 'weight',
+        }),
+      });
+    }
+    return files;
+  });
 }
 
 /** The `tms` command. */
@@ -77,9 +152,11 @@ export const tmsCommand = defineCommand({
     steps: intFlag({ default: 10_000, min: 0, help: 'AdamW steps' }),
     batch: intFlag({ default: 1024, min: 1, help: 'samples per step, per instance' }),
     lr: numberFlag({ default: 1e-3, min: 0, exclusiveMin: true, defaultText: '1e-3', help: 'learning rate' }),
+    out: outFlag(),
     ...commonFlags(),
   },
-  run(flags, { out, progress }) {
+  run(flags, context) {
+    const { out, progress } = context;
     const densities = resolveDensities(flags.density, flags.instances);
     const { features: n, hidden: m, instances } = flags;
     const model = new ToyModel({ kind: flags.model, instances, features: n, hidden: m, seed: flags.seed });
@@ -115,12 +192,17 @@ export const tmsCommand = defineCommand({
       };
     });
 
+    const json = `${JSON.stringify({
+      model: flags.model, features: n, hidden: m, importanceRatio: flags.importance,
+      steps: flags.steps, batch: flags.batch, lr: flags.lr, seed: flags.seed,
+      instances: report, seconds: result.seconds,
+    })}\n`;
+    if (flags.out !== '') {
+      const plotData = report.map((instance, k) => ({ ...instance, gram: gram(instanceWeights(model.W, k)) }));
+      writeOutFolder(flags.out, json, tmsPlots(flags.model, plotData), context);
+    }
     if (flags.json) {
-      out(`${JSON.stringify({
-        model: flags.model, features: n, hidden: m, importanceRatio: flags.importance,
-        steps: flags.steps, batch: flags.batch, lr: flags.lr, seed: flags.seed,
-        instances: report, seconds: result.seconds,
-      })}\n`);
+      out(json);
       return;
     }
 
