@@ -4,6 +4,7 @@
  *
  *     superposition --help | --version | help [command]
  *     superposition lesson | tms | phase | geometry | sae | steer [flags]
+ *     superposition inspect FILE [--json]
  *
  * Exit codes: 0 when all went well; 2 for a usage error (unknown command or flag, a value that
  * does not fit), with a message naming the flag and what it allows; 1 for anything that failed
@@ -21,6 +22,7 @@ import { CliUsageError } from './args.js';
 import { type DirectoryIO, nodeDirectoryIO } from './atomic.js';
 import type { Command } from './command.js';
 import { geometryCommand } from './commands/geometry.js';
+import { inspectCommand } from './commands/inspect.js';
 import { lessonCommand } from './commands/lesson.js';
 import { phaseCommand } from './commands/phase.js';
 import { saeCommand } from './commands/sae.js';
@@ -46,7 +48,7 @@ export interface CliIO {
 }
 
 /** Every subcommand, in the order the help lists them. */
-export const COMMANDS: readonly Command[] = [lessonCommand, tmsCommand, phaseCommand, geometryCommand, saeCommand, steerCommand];
+export const COMMANDS: readonly Command[] = [lessonCommand, tmsCommand, phaseCommand, geometryCommand, saeCommand, steerCommand, inspectCommand];
 
 /**
  * Reads a file with Node's fs (found through `process`, as node-io.ts does, so that no Node

@@ -43,6 +43,7 @@ import { noGrad } from '../autograd/engine.js';
 import { add, detach, exp, matmul, mean, mul, relu, square, sub, sum } from '../autograd/index.js';
 import { type Variable, parameter } from '../autograd/variable.js';
 import { Adam } from '../optim/adam.js';
+import { type TrainingState, restoreParameters, snapshot } from './checkpoint.js';
 import { kaimingUniform } from '../optim/init.js';
 import { full, zeros } from '../tensor/creation.js';
 import { fail, formatShape } from '../tensor/errors.js';
@@ -406,6 +407,19 @@ export interface SaeTrainOptions {
   onProgress?: (step: number, figures: { loss: number; l0: number; dead: number }) => void;
   /** Default 100. */
   progressEvery?: number;
+  /** Calls `onCheckpoint` every this many steps (counted from step 0) and at the last step. Default: never. */
+  checkpointEvery?: number;
+  /**
+   * Receives the full training state every `checkpointEvery` steps: parameters, Adam's state, the
+   * generator (role `data`, shared by sampling and resampling) and the counter `sinceFired`
+   * (int32 [I·d_sae], steps since each latent fired). See checkpoint.ts.
+   */
+  onCheckpoint?: (state: TrainingState) => void;
+  /**
+   * A state from `onCheckpoint` to resume from: training runs from step `state.step + 1` to
+   * `steps`, bit-identical to a run that never stopped, given the same SAE, sampler and options.
+   */
+  resumeFrom?: TrainingState;
 }
 
 /** One entry of the training history (means over instances; `dead` is summed). */
@@ -465,7 +479,31 @@ export function trainSae(sae: SparseAutoencoder, sample: ActivationSampler, opti
   const dead = new Uint8Array(I * L);
   const history: SaeHistoryEntry[] = [];
   let resampledSinceReport = 0;
-  for (let step = 1; step <= steps; step++) {
+  const checkpointEvery = options.checkpointEvery ?? 0;
+  if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0) fail(op, `checkpointEvery must be a whole number ≥ 0, got ${checkpointEvery}`);
+  const namedParameters = (): Record<string, Variable> => {
+    const named: Record<string, Variable> = {};
+    for (const param of sae.parameters()) named[param.name ?? ''] = param;
+    return named;
+  };
+  let first = 1;
+  if (options.resumeFrom !== undefined) {
+    const state = options.resumeFrom;
+    const data = state.rngs.data;
+    const saved = state.counters.sinceFired;
+    if (data === undefined) fail(op, 'the state to resume from has no "data" generator state');
+    if (saved === undefined || saved.size !== sinceFired.length) {
+      fail(op, `the state to resume from needs a sinceFired counter of ${sinceFired.length} entries`);
+    }
+    if (state.step > steps) fail(op, `the state to resume from is at step ${state.step}, past steps = ${steps}`);
+    restoreParameters(op, namedParameters(), state.parameters);
+    optimizer.loadStateDict(state.optimizer);
+    rng.setState(data);
+    sinceFired.set(saved.toTypedArray());
+    resampledSinceReport = state.counters.resampledSinceReport?.toTypedArray()[0] ?? 0;
+    first = state.step + 1;
+  }
+  for (let step = first; step <= steps; step++) {
     const x = sample(batch, rng);
     for (let i = 0; i < dead.length; i++) dead[i] = sinceFired[i] >= deadWindow ? 1 : 0;
     const coefficient = l1Warmup > 0 ? l1 * Math.min(1, step / l1Warmup) : l1;
@@ -490,6 +528,17 @@ export function trainSae(sae: SparseAutoencoder, sample: ActivationSampler, opti
       resampledSinceReport = 0;
       history.push(entry);
       options.onProgress?.(step, { loss, l0, dead: deadNow });
+    }
+    if (checkpointEvery > 0 && (step % checkpointEvery === 0 || step === steps) && options.onCheckpoint !== undefined) {
+      const parameters: Record<string, Tensor> = {};
+      for (const [name, param] of Object.entries(namedParameters())) parameters[name] = snapshot(param);
+      options.onCheckpoint({
+        step, parameters, optimizer: optimizer.stateDict(), rngs: { data: rng.getState() },
+        counters: {
+          sinceFired: new Tensor(sinceFired.slice(), [sinceFired.length]),
+          resampledSinceReport: new Tensor(Int32Array.of(resampledSinceReport), [1]),
+        },
+      });
     }
   }
   return { history, seconds: (performance.now() - started) / 1000, optimizer };

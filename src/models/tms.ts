@@ -35,6 +35,7 @@ import { zeros } from '../tensor/creation.js';
 import { fail } from '../tensor/errors.js';
 import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
+import { type TrainingState, restoreParameters, snapshot } from './checkpoint.js';
 import { generateFeatures, importanceTensor } from './data.js';
 
 /** The four toy models; see the module notes. */
@@ -162,6 +163,17 @@ export interface TrainOptions {
   onProgress?: (step: number, loss: number) => void;
   /** How often `onProgress` and the loss history sample. Default every 100 steps. */
   progressEvery?: number;
+  /** Calls `onCheckpoint` every this many steps (counted from step 0, so resumed runs keep the rhythm) and at the last step. Default: never. */
+  checkpointEvery?: number;
+  /** Receives the full training state (see checkpoint.ts) every `checkpointEvery` steps. */
+  onCheckpoint?: (state: TrainingState) => void;
+  /**
+   * A state from `onCheckpoint` to resume from: the parameters, AdamW's state and the data stream
+   * are restored and training runs from step `state.step + 1` to `steps`. The model and the other
+   * options must be the ones the state was saved with; then the result is bit-identical to a run
+   * that never stopped.
+   */
+  resumeFrom?: TrainingState;
 }
 
 /** What training returns. */
@@ -188,6 +200,7 @@ export class ToyModelTrainer {
   /** The feature batch [I, B, n], refilled by every step. */
   readonly batch: Tensor;
   private readonly draw: (out?: Tensor) => Tensor;
+  private readonly rng: Rng;
 
   /** Checks the options and allocates the batch buffer and the optimizer state. */
   constructor(model: ToyModel, options: TrainOptions) {
@@ -200,6 +213,7 @@ export class ToyModelTrainer {
       ? checkImportance(options.importance, model)
       : importanceTensor(model.instances, model.features, options.importance ?? 1);
     const rng = new Rng(options.seed ?? 0);
+    this.rng = rng;
     this.optimizer = new AdamW({ params: model.parameters(), lr: options.lr ?? 1e-3, weightDecay: options.weightDecay ?? 1e-2 });
     this.draw = (out?: Tensor): Tensor => generateFeatures({
       instances: model.instances, batch, features: model.features, density: options.density, rng,
@@ -216,6 +230,29 @@ export class ToyModelTrainer {
     loss.backward();
     this.optimizer.step();
     return loss;
+  }
+
+  /**
+   * The full state after `step` steps, as copies: parameters (by name), AdamW's state and the data
+   * stream's generator (role `data`). The batch buffer needs no saving: every step refills it whole.
+   */
+  trainingState(step: number): TrainingState {
+    const parameters: Record<string, Tensor> = {};
+    for (const param of this.model.parameters()) parameters[param.name ?? ''] = snapshot(param);
+    return { step, parameters, optimizer: this.optimizer.stateDict(), rngs: { data: this.rng.getState() }, counters: {} };
+  }
+
+  /** Restores a state from {@link ToyModelTrainer.trainingState}; returns its step. Checks before it changes anything but the RNG. */
+  restore(state: TrainingState): number {
+    const op = 'trainToyModel';
+    const data = state.rngs.data;
+    if (data === undefined) fail(op, 'the state to resume from has no "data" generator state');
+    const targets: Record<string, Tensor> = {};
+    for (const param of this.model.parameters()) targets[param.name ?? ''] = param;
+    restoreParameters(op, targets, state.parameters);
+    this.optimizer.loadStateDict(state.optimizer);
+    this.rng.setState(data);
+    return state.step;
   }
 
   /** Each instance's loss on a fresh batch (not the training buffer), without recording a graph. */
@@ -239,10 +276,14 @@ export function trainToyModel(model: ToyModel, options: TrainOptions): TrainResu
   const every = options.progressEvery ?? 100;
   if (!Number.isInteger(steps) || steps < 0) fail(op, `steps must be a whole number ≥ 0, got ${steps}`);
   if (!Number.isInteger(every) || every < 1) fail(op, `progressEvery must be a whole number ≥ 1, got ${every}`);
+  const checkpointEvery = options.checkpointEvery ?? 0;
+  if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0) fail(op, `checkpointEvery must be a whole number ≥ 0, got ${checkpointEvery}`);
   const started = performance.now();
   const trainer = new ToyModelTrainer(model, options);
   const history: [number, number][] = [];
-  for (let step = 1; step <= steps; step++) {
+  const first = options.resumeFrom === undefined ? 1 : trainer.restore(options.resumeFrom) + 1;
+  if (first - 1 > steps) fail(op, `the state to resume from is at step ${first - 1}, past steps = ${steps}`);
+  for (let step = first; step <= steps; step++) {
     const loss = trainer.step();
     if (step % every === 0 || step === steps) {
       const value = loss.item();
@@ -250,6 +291,7 @@ export function trainToyModel(model: ToyModel, options: TrainOptions): TrainResu
       history.push([step, value]);
       options.onProgress?.(step, value);
     }
+    if (checkpointEvery > 0 && (step % checkpointEvery === 0 || step === steps)) options.onCheckpoint?.(trainer.trainingState(step));
   }
   return { history, finalLoss: trainer.evaluate(), seconds: (performance.now() - started) / 1000 };
 }

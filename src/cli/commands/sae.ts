@@ -13,6 +13,7 @@
  *   relu model (see `toyFeatureDirections`).
  * - `--input FILE.npy`: a 2-D NumPy array [N, d_in] of float32 or float64 activations, one sample
  *   per row; each step draws a batch of rows at random (with replacement, from the seeded rng).
+ *   A `.safetensors` file works too: its only tensor, or the one `--tensor NAME` names.
  *   `--true-features FILE.npy` [n, d_in] gives known directions to score recovery against.
  *
  * After training, every measure is taken on one evaluation batch: 8192 fresh samples of the toy
@@ -51,6 +52,7 @@ import {
 } from '../../analysis/index.js';
 import { noGrad } from '../../autograd/engine.js';
 import { readNpy, parseNpyHeader } from '../../io/npy.js';
+import { readSafetensors } from '../../io/safetensors.js';
 import { generateFeatures, importanceTensor } from '../../models/data.js';
 import {
   type ActivationSampler, SAE_ARCHITECTURES, type SaeArchitecture, type SaeHistoryEntry, SparseAutoencoder, trainSae,
@@ -68,6 +70,10 @@ import { type CommandContext, commonFlags, defineCommand, type OutFile, outFlag,
 import { formatNumber, formatTable, matrixToJson } from '../format.js';
 import type { Progress } from '../progress.js';
 import { progressInterval } from './tms.js';
+import { saveSae } from '../../io/saelens.js';
+import type { JsonValue } from '../../models/checkpoint.js';
+import type { SaeTrainOptions } from '../../models/sae.js';
+import { checkpointFlags, checkpointWriter, readResumeState, writeFilesAtomically } from '../files.js';
 
 /** Fresh toy-model samples the measures are taken on. */
 export const EVALUATION_SAMPLES = 8192;
@@ -224,21 +230,47 @@ function readBytes(context: CommandContext, flag: string, path: string): Uint8Ar
 }
 
 /**
- * Reads a 2-D float32 or float64 `.npy` file [rows, cols] into float32, refusing (as usage errors
- * naming the flag) a file that is not valid `.npy`, another rank or dtype, an empty array, and
- * NaN or infinite values (also values too large for float32).
+ * Reads the tensor of a `.npy` file, or of a `.safetensors` file (the one named `tensorName`, or
+ * its only tensor), with a description of its element type for messages. Refuses, as usage
+ * errors naming the flag, a file that does not read, a missing name, and a safetensors file of
+ * several tensors when no name is given (listing the names).
  */
-export function readMatrixFile(context: CommandContext, flag: string, path: string, what: string): { rows: number; cols: number; data: Float32Array } {
+function readTensorFile(context: CommandContext, flag: string, path: string, tensorName: string): { tensor: Tensor; elementType: string } {
   const bytes = readBytes(context, flag, path);
-  let tensor: Tensor;
+  const isSafetensors = path.toLowerCase().endsWith('.safetensors');
   try {
-    tensor = readNpy(bytes);
+    if (!isSafetensors) return { tensor: readNpy(bytes), elementType: `'${parseNpyHeader(bytes).descr}'` };
+    const { tensors } = readSafetensors(bytes);
+    const names = Object.keys(tensors);
+    const listed = names.map((name) => `${name} [${tensors[name].shape.join(',')}]`).join(', ');
+    if (tensorName !== '') {
+      if (!Object.hasOwn(tensors, tensorName)) throw new CliUsageError(`--tensor ${tensorName}: ${path} has no such tensor; it holds ${listed || 'none'}`);
+      return { tensor: tensors[tensorName], elementType: tensors[tensorName].dtype };
+    }
+    if (names.length !== 1) {
+      throw new CliUsageError(names.length === 0
+        ? `--${flag} ${path} holds no tensors`
+        : `--${flag} ${path} holds ${names.length} tensors; name one with --tensor NAME: ${listed}`);
+    }
+    return { tensor: tensors[names[0]], elementType: tensors[names[0]].dtype };
   } catch (error) {
-    if (error instanceof TensorError) throw new CliUsageError(`--${flag} ${path} is not a valid .npy file: ${error.message}`);
+    if (error instanceof TensorError) throw new CliUsageError(`--${flag} ${path} is not a valid ${isSafetensors ? 'safetensors' : '.npy'} file: ${error.message}`);
     throw error;
   }
+}
+
+/**
+ * Reads a 2-D float32 or float64 `.npy` or `.safetensors` file [rows, cols] into float32 (for
+ * safetensors, the tensor named `tensorName`, or the file's only one), refusing (as usage errors
+ * naming the flag) a file that does not read, another rank or dtype, an empty array, and NaN or
+ * infinite values (also values too large for float32).
+ */
+export function readMatrixFile(
+  context: CommandContext, flag: string, path: string, what: string, tensorName = '',
+): { rows: number; cols: number; data: Float32Array } {
+  const { tensor, elementType } = readTensorFile(context, flag, path, tensorName);
   if (tensor.dtype !== 'float32' && tensor.dtype !== 'float64') {
-    throw new CliUsageError(`--${flag} ${path} holds '${parseNpyHeader(bytes).descr}'; ${what} must be float32 or float64 ('<f4' or '<f8')`);
+    throw new CliUsageError(`--${flag} ${path} holds ${elementType}; ${what} must be float32 or float64 ('<f4'/'<f8', or F32/F64)`);
   }
   if (tensor.rank !== 2) {
     throw new CliUsageError(`--${flag} ${path} has shape [${tensor.shape.join(',')}]; ${what} must be a 2-D array, one per row`);
@@ -292,6 +324,7 @@ export interface TrainedSae {
 /** Builds the SAE the flags describe on d_in = `inputDim` and trains it on `sample`, with progress. */
 export function trainSaeOn(
   flags: SaeFlagValues, shape: { inputDim: number; latents: number; k: number }, sample: ActivationSampler, progress: Progress,
+  checkpoints: Pick<SaeTrainOptions, 'resumeFrom' | 'checkpointEvery' | 'onCheckpoint'> = {},
 ): TrainedSae {
   const sae = new SparseAutoencoder({
     architecture: flags.arch, inputDim: shape.inputDim, latents: shape.latents, k: shape.k, seed: flags.seed,
@@ -299,6 +332,7 @@ export function trainSaeOn(
   const task = progress.task(`training the ${flags.arch} SAE (${shape.inputDim} → ${shape.latents})`, flags.steps);
   const result = trainSae(sae, sample, {
     steps: flags.steps, batch: flags.batch, lr: flags.lr, l1: flags.l1, resample: flags.resample, seed: flags.seed,
+    ...checkpoints,
     progressEvery: progressInterval(flags.steps),
     onProgress: (step, { loss, l0: active, dead }) => task.update(step, `loss ${formatNumber(loss)}, L0 ${formatNumber(active)}, dead ${dead}`),
   });
@@ -452,11 +486,13 @@ export const saeCommand = defineCommand({
     'superposition sae --input acts.npy --true-features dirs.npy --latents 512 --steps 5000',
   flags: {
     source: enumFlag({ default: 'tms', values: ['tms', 'input'] as const, help: 'where the activations come from; --input implies input' }),
-    input: stringFlag({ default: '', placeholder: 'FILE.npy', help: 'a 2-D .npy of activations [samples, d_in], float32 or float64' }),
+    input: stringFlag({ default: '', placeholder: 'FILE', help: 'a 2-D .npy or .safetensors of activations [samples, d_in], float32 or float64' }),
+    tensor: stringFlag({ default: '', placeholder: 'NAME', help: 'with --input FILE.safetensors: the tensor to train on, when the file holds several' }),
     'true-features': stringFlag({ default: '', placeholder: 'FILE.npy', help: 'with --input: known feature directions [n, d_in], one per row' }),
     ...toyModelFlags(),
     ...saeFlags(),
     out: outFlag(),
+    ...checkpointFlags(),
     ...commonFlags(),
   },
   run(flags, context) {
@@ -466,6 +502,9 @@ export const saeCommand = defineCommand({
     if (flags['true-features'] !== '' && !fromFile) {
       throw new CliUsageError('--true-features goes with --input; with --source tms the toy model gives the true features');
     }
+    if (flags.tensor !== '' && !flags.input.toLowerCase().endsWith('.safetensors')) {
+      throw new CliUsageError('--tensor names a tensor of a .safetensors --input; give --input FILE.safetensors');
+    }
 
     let inputDim: number;
     let sample: ActivationSampler;
@@ -473,7 +512,7 @@ export const saeCommand = defineCommand({
     let evaluation: Tensor;
     let toy: ToySource | null = null;
     if (fromFile) {
-      const data = readMatrixFile(context, 'input', flags.input, 'the activations');
+      const data = readMatrixFile(context, 'input', flags.input, 'the activations', flags.tensor);
       inputDim = data.cols;
       if (flags['true-features'] !== '') {
         const truth = readMatrixFile(context, 'true-features', flags['true-features'], 'the true features');
@@ -499,7 +538,20 @@ export const saeCommand = defineCommand({
       evaluation = sample(EVALUATION_SAMPLES, evaluationRng(flags.seed));
     }
     const { latents, k } = resolveLatents(flags, fromFile ? 4 * inputDim : flags.features);
-    const trained = trainSaeOn(flags, { inputDim, latents, k }, sample, progress);
+    // What a resumed run must share with the saved one (--steps may grow): the SAE's settings and its data's.
+    const runConfig = JSON.parse(JSON.stringify({
+      arch: flags.arch, latents, k, l1: flags.l1, batch: flags.batch, lr: flags.lr, resample: flags.resample, seed: flags.seed,
+      source: fromFile ? 'input' : 'tms', input: flags.input, tensor: flags.tensor,
+      ...(fromFile ? {} : {
+        model: flags.model, features: flags.features, hidden: flags.hidden, instances: flags.instances, instance: flags.instance,
+        importance: flags.importance, density: flags.density, 'tms-steps': flags['tms-steps'], 'tms-batch': flags['tms-batch'], 'tms-lr': flags['tms-lr'],
+      }),
+    })) as Record<string, JsonValue>;
+    const trained = trainSaeOn(flags, { inputDim, latents, k }, sample, progress, {
+      resumeFrom: readResumeState(flags.resume, 'sae', runConfig, flags.steps, context.readFile),
+      checkpointEvery: flags['checkpoint-every'], onCheckpoint: checkpointWriter(flags.save, 'sae', runConfig),
+    });
+    if (flags.save !== '') writeFilesAtomically(flags.save, saveSae(trained.sae));
     const measures = measureSae(trained.sae, evaluation, trueFeatures);
     const seconds = trained.seconds + (toy?.seconds ?? 0);
 

@@ -46,6 +46,8 @@ import { densityFlag, enumFlag, intFlag, numberFlag, resolveDensities } from '..
 import { arrowDiagram, barChart, heatmap } from '../../plot/index.js';
 import { commonFlags, defineCommand, type OutFile, outFlag, writeOutFolder } from '../command.js';
 import { formatNumber, formatTable, matrixToJson, valuesToJson } from '../format.js';
+import { saveToyModel } from '../../io/saelens.js';
+import { checkpointFlags, checkpointWriter, readResumeState, writeFilesAtomically } from '../files.js';
 
 /** One letter per feature status, for the summary. */
 const STATUS_LETTER = { dedicated: 'D', superposed: 'S', absent: '·' } as const;
@@ -153,6 +155,7 @@ export const tmsCommand = defineCommand({
     batch: intFlag({ default: 1024, min: 1, help: 'samples per step, per instance' }),
     lr: numberFlag({ default: 1e-3, min: 0, exclusiveMin: true, defaultText: '1e-3', help: 'learning rate' }),
     out: outFlag(),
+    ...checkpointFlags(),
     ...commonFlags(),
   },
   run(flags, context) {
@@ -161,13 +164,21 @@ export const tmsCommand = defineCommand({
     const { features: n, hidden: m, instances } = flags;
     const model = new ToyModel({ kind: flags.model, instances, features: n, hidden: m, seed: flags.seed });
     const importance = importanceTensor(instances, n, flags.importance);
+    // What a resumed run must share with the saved one (--steps may grow).
+    const runConfig = {
+      model: flags.model, features: n, hidden: m, instances, importance: flags.importance, density: densities,
+      batch: flags.batch, lr: flags.lr, seed: flags.seed,
+    };
+    const resumeFrom = readResumeState(flags.resume, 'tms', runConfig, flags.steps, context.readFile);
     const task = progress.task(`training ${flags.model} (${instances} instance${instances === 1 ? '' : 's'})`, flags.steps);
     const result = trainToyModel(model, {
       density: densities, importance, steps: flags.steps, batch: flags.batch, lr: flags.lr, seed: flags.seed,
+      resumeFrom, checkpointEvery: flags['checkpoint-every'], onCheckpoint: checkpointWriter(flags.save, 'tms', runConfig),
       progressEvery: progressInterval(flags.steps),
       onProgress: (step, loss) => task.update(step, `loss ${formatNumber(loss)}`),
     });
     task.finish(`loss ${formatNumber(result.finalLoss.reduce((a, b) => a + b, 0))}`);
+    if (flags.save !== '') writeFilesAtomically(flags.save, saveToyModel(model));
 
     const importanceRow = valuesToJson(importance).slice(0, n); // every instance has the same rⁱ
     const report = densities.map((density, k) => {
