@@ -3,12 +3,13 @@
  * few dozen training steps): exit codes, the JSON's fields and shapes, `--input` from .npy files
  * written to a temporary folder, and every bad input refused with exit code 2.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CliIO, main } from '../../src/cli/main.js';
 import { writeNpy } from '../../src/io/npy.js';
+import { readSafetensors } from '../../src/io/safetensors.js';
 import { SAE_ARCHITECTURES } from '../../src/models/sae.js';
 import { normal } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -305,5 +306,25 @@ describe('superposition steer', () => {
     await expectUsageError(['steer', '--present', '1,1'], 'lists feature 1 twice');
     await expectUsageError(['steer', '--present', '1=0'], 'not 0');
     await expectUsageError(['steer', '--present', 'a'], '--present must be a comma list');
+  });
+});
+
+describe('sae: JumpReLU threshold and bandwidth', () => {
+  it('are flags that start the thresholds where asked, and refuse values ≤ 0', async () => {
+    const saved = mkdtempSync(join(tmpdir(), 'sae-threshold-'));
+    const folder = join(saved, 'sae');
+    const result = await run(['sae', '--arch', 'jumprelu', '--threshold', '0.3', '--bandwidth', '0.05', '--steps', '0',
+      '--tms-steps', '5', '--batch', '16', '--tms-batch', '16', '--json', '--quiet', '--save', folder]);
+    expect(result.code).toBe(0);
+    expect(onlyJson(result.stdout).arch).toBe('jumprelu');
+    // With no steps taken, the saved thresholds are the initial ones.
+    const { tensors } = readSafetensors(new Uint8Array(readFileSync(join(folder, 'sae_weights.safetensors'))));
+    for (const theta of tensors.threshold.toTypedArray()) expect(theta).toBeCloseTo(0.3, 6);
+    rmSync(saved, { recursive: true, force: true });
+    await expectUsageError(['sae', '--arch', 'jumprelu', '--threshold', '0'], '--threshold');
+    await expectUsageError(['sae', '--arch', 'jumprelu', '--bandwidth', '-1'], '--bandwidth');
+    const help = await run(['sae', '--help']);
+    expect(help.stdout).toContain('--threshold');
+    expect(help.stdout).toContain('--bandwidth');
   });
 });
