@@ -33,6 +33,50 @@ interface NodeFs {
   renameSync(from: string, to: string): void;
   rmSync(path: string, options: { force: boolean }): void;
   mkdirSync(path: string, options: { recursive: boolean }): void;
+  readdirSync(path: string): string[];
+}
+
+/** The parts of Node's `process` the clean-up of crashed writers' temp files needs. */
+interface WriterProcess {
+  pid: number;
+  kill(pid: number, signal: 0): true;
+}
+
+function writerProcess(): WriterProcess {
+  return nodeProcess() as unknown as WriterProcess;
+}
+
+/** Whether a process with this id is running (signal 0 checks without sending anything). */
+function isRunning(pid: number): boolean {
+  try {
+    writerProcess().kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else, so it is running.
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temp files that writers of `name` killed mid-write left in `parent`. Temp names
+ * carry the writer's process id (`.NAME.tmp-PID-XXXX`), so a file whose writer is no longer running
+ * is an orphan, while one whose writer still runs is left alone (it may be mid-write).
+ */
+function removeOrphans(fs: NodeFs, parent: string, name: string): void {
+  const prefix = `.${name}.tmp-`;
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(entry.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid > 0 && pid !== writerProcess().pid && !isRunning(pid)) {
+      fs.rmSync(join(parent, entry), { force: true });
+    }
+  }
 }
 
 function nodeFs(): NodeFs {
@@ -62,7 +106,8 @@ function syncFolder(fs: NodeFs, folder: string): void {
 
 /**
  * Writes `bytes` to `path` atomically and durably (see the module notes). Creates the parent
- * folders if needed. On failure the temporary file is removed and `path` is left as it was.
+ * folders if needed. On failure the temporary file is removed and `path` is left as it was; temp
+ * files left by earlier writers that were killed mid-write are removed first.
  *
  * @example
  * ```ts
@@ -75,8 +120,9 @@ export function writeFileAtomically(path: string, bytes: Uint8Array): void {
   const { parent, name } = splitPath(path);
   if (name === '' || name === '.' || name === '..') throw new Error(`writeFileAtomically: ${path} names no file`);
   fs.mkdirSync(parent, { recursive: true });
+  removeOrphans(fs, parent, name);
   const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}`;
-  const temporary = join(parent, `.${name}.tmp-${suffix}`);
+  const temporary = join(parent, `.${name}.tmp-${writerProcess().pid}-${suffix}`);
   try {
     const fd = fs.openSync(temporary, 'wx');
     try {

@@ -3,7 +3,7 @@
  * `--save DIR` / `--resume DIR` flags of `tms` and `sae` continue a run bit-identically.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,20 @@ describe('writeFileAtomically', () => {
     writeFileAtomically(path, Uint8Array.of(4, 5));
     expect([...readFileSync(path)]).toEqual([4, 5]);
     expect(readdirSync(join(scratch, 'plain'))).toEqual(['file.bin']);
+  });
+
+  it('removes temp files whose writer is gone, and keeps those of a running writer', () => {
+    const folder = join(scratch, 'orphans');
+    const path = join(folder, 'file.bin');
+    writeFileAtomically(path, Uint8Array.of(1));
+    // A writer that died mid-save (no process has id 2³¹ − 2) and one still running (pid 1, init).
+    const orphan = join(folder, `.file.bin.tmp-${2 ** 31 - 2}-abc`);
+    const live = join(folder, `.file.bin.tmp-1-def`);
+    writeFileSync(orphan, 'partial');
+    writeFileSync(live, 'partial');
+    writeFileAtomically(path, Uint8Array.of(2));
+    expect(readdirSync(folder).sort()).toEqual(['.file.bin.tmp-1-def', 'file.bin'].sort());
+    expect([...readFileSync(path)]).toEqual([2]);
   });
 
   it('a SIGKILL at random moments mid-save leaves the previous whole checkpoint, never a partial one', async () => {
