@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CHECKPOINT_FILE, writeFileAtomically } from '../../src/cli/files.js';
-import { type CliIO, main } from '../../src/cli/main.js';
 import { TOY_MODEL_CONFIG_FILE, TOY_MODEL_WEIGHTS_FILE } from '../../src/io/saelens.js';
 import { readCheckpoint } from '../../src/models/checkpoint.js';
+import { runCli as run } from '../support/cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'superposition-checkpoint-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -103,18 +103,6 @@ describe('writeFileAtomically', () => {
   }, 20_000);
 });
 
-/** Runs the command line in-process with fake streams. */
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: { write: (text) => void (stdout += text) },
-    stderr: { write: (text) => void (stderr += text), isTTY: false, columns: 100 },
-    version: () => '0.0.0',
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
 
 describe('tms --save / --resume', () => {
   const common = ['tms', '--features', '4', '--hidden', '2', '--instances', '2', '--batch', '16', '--lr', '0.01', '--seed', '3', '--quiet'];

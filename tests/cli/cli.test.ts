@@ -7,36 +7,16 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fractionWindows } from '../../src/cli/commands/geometry.js';
 import { awayFromBoundary } from '../../src/cli/commands/phase.js';
-import { type CliIO, main } from '../../src/cli/main.js';
 import { packageVersion } from '../../src/cli/node-io.js';
 import { PHASES } from '../../src/analysis/index.js';
 import { TOY_MODEL_KINDS } from '../../src/models/tms.js';
+import { runCli, type CliRun, onlyJson } from '../support/cli.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+/** Runs the command line with fake streams, reporting the package's real version. */
+const run = (argv: string[], options: { isTTY?: boolean } = {}): Promise<CliRun> => runCli(argv, { ...options, version: packageVersion });
 
-/** Runs the command line with fake streams; stderr is a log (plain lines) unless `isTTY`. */
-async function run(argv: string[], options: { isTTY?: boolean } = {}): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: { write: (text) => void (stdout += text) },
-    stderr: { write: (text) => void (stderr += text), isTTY: options.isTTY ?? false, columns: 100 },
-    version: packageVersion,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
 
-/** Parses stdout as exactly one JSON document: one line, then a newline, and nothing else. */
-function onlyJson(stdout: string): Record<string, unknown> {
-  expect(stdout.endsWith('\n')).toBe(true);
-  expect(stdout.slice(0, -1)).not.toContain('\n');
-  return JSON.parse(stdout) as Record<string, unknown>;
-}
+
 
 // A few steps of small batches: these test the plumbing, not what training finds.
 const TINY = ['--steps', '6', '--batch', '16'];

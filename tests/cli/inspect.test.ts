@@ -7,30 +7,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CliIO, main } from '../../src/cli/main.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { writeSafetensors } from '../../src/io/safetensors.js';
 import { normal } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { runCli as run, expectUsageError } from '../support/cli.js';
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: { write: (text) => void (stdout += text) },
-    stderr: { write: (text) => void (stderr += text), isTTY: false, columns: 100 },
-    version: () => '0.0.0-test',
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
 
-async function expectUsageError(argv: string[], ...fragments: string[]): Promise<void> {
-  const { code, stdout, stderr } = await run(argv);
-  expect(code).toBe(2);
-  expect(stdout).toBe('');
-  for (const fragment of fragments) expect(stderr).toContain(fragment);
-}
 
 const folder = mkdtempSync(join(tmpdir(), 'superposition-inspect-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));

@@ -12,27 +12,12 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { checkOutFolder, type DirectoryIO, nodeDirectoryIO, splitPath, writeDirectoryAtomically } from '../../src/cli/atomic.js';
 import { type LessonFigures, lessonHooks } from '../../src/cli/commands/lesson.js';
 import { formatNumber } from '../../src/cli/format.js';
-import { type CliIO, main } from '../../src/cli/main.js';
 import { renderReport } from '../../src/plot/report.js';
+import { runCli, type CliRun } from '../support/cli.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+const run = (argv: string[], files?: DirectoryIO): Promise<CliRun> => runCli(argv, { files });
 
-async function run(argv: string[], files?: DirectoryIO): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: { write: (text) => void (stdout += text) },
-    stderr: { write: (text) => void (stderr += text), isTTY: false, columns: 100 },
-    version: () => '0.0.0-test',
-    ...(files === undefined ? {} : { files }),
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+
 
 const root = mkdtempSync(join(tmpdir(), 'superposition-lesson-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -46,7 +31,7 @@ function parentFolder(): string {
 }
 
 /** A fast lesson into `out`, quietly. */
-function fastLesson(out: string, ...extra: string[]): Promise<Run> {
+function fastLesson(out: string, ...extra: string[]): Promise<CliRun> {
   return run(['lesson', '--fast', '--out', out, '--quiet', ...extra]);
 }
 
@@ -81,7 +66,7 @@ function items(list: string): string[] {
 describe('superposition lesson --fast', () => {
   const parent = parentFolder();
   const out = join(parent, 'lesson');
-  let first: Run;
+  let first: CliRun;
   let figures: LessonFigures;
   let html: string;
 

@@ -11,28 +11,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type DirectoryIO, nodeDirectoryIO } from '../../src/cli/atomic.js';
 import { RESULT_FILE } from '../../src/cli/command.js';
-import { type CliIO, main } from '../../src/cli/main.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { normal } from '../../src/tensor/random.js';
+import { runCli, type CliRun } from '../support/cli.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+const run = (argv: string[], files?: DirectoryIO): Promise<CliRun> => runCli(argv, { files });
 
-async function run(argv: string[], files?: DirectoryIO): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: { write: (text) => void (stdout += text) },
-    stderr: { write: (text) => void (stderr += text), isTTY: false, columns: 100 },
-    version: () => '0.0.0-test',
-    ...(files === undefined ? {} : { files }),
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+
 
 const root = mkdtempSync(join(tmpdir(), 'superposition-out-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

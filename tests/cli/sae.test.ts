@@ -7,46 +7,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CliIO, main } from '../../src/cli/main.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { SAE_ARCHITECTURES } from '../../src/models/sae.js';
 import { normal } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { runCli as run, onlyJson, expectUsageError } from '../support/cli.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-async function run(argv: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: { write: (text) => void (stdout += text) },
-    stderr: { write: (text) => void (stderr += text), isTTY: false, columns: 100 },
-    version: () => '0.0.0-test',
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
 
-/** stdout as exactly one JSON document on one line. */
-function onlyJson(stdout: string): Record<string, unknown> {
-  expect(stdout.endsWith('\n')).toBe(true);
-  expect(stdout.slice(0, -1)).not.toContain('\n');
-  return JSON.parse(stdout) as Record<string, unknown>;
-}
 
-/** Expects exit code 2, nothing on stdout, and a message on stderr with every fragment. */
-async function expectUsageError(argv: string[], ...fragments: string[]): Promise<string> {
-  const { code, stdout, stderr } = await run(argv);
-  expect(code).toBe(2);
-  expect(stdout).toBe('');
-  for (const fragment of fragments) expect(stderr).toContain(fragment);
-  return stderr;
-}
 
 function expectMatrix(value: unknown, rows: number, cols: number): number[][] {
   expect(Array.isArray(value)).toBe(true);
