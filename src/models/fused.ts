@@ -19,7 +19,7 @@
  * @module
  */
 import { record } from '../autograd/engine.js';
-import { add, mean, mul, relu, square, sub } from '../autograd/index.js';
+import { add, mean, mul, relu, reluBackward, square, sub } from '../autograd/index.js';
 import { Variable } from '../autograd/variable.js';
 import { type TypedArray, allocate } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -46,7 +46,9 @@ function reluOfSumLoop(
     const start = k * run;
     for (let j = 0, i = 0; j < run; j++) {
       const v = Z[zo + start + j] + B[bias + i];
-      out[start + j] = (v + Math.abs(v)) * 0.5; // ReLU without a branch: see passWherePositive
+      // ReLU as (v + |v|)/2, exact for every finite v: no branch for random signs to mispredict
+      // (see reluBackward in autograd/ops/elementwise.ts for what that costs).
+      out[start + j] = (v + Math.abs(v)) * 0.5;
       if (++i === features) i = 0;
     }
   }
@@ -62,38 +64,12 @@ export function reluOfSum(z: Tensor, b: Tensor): Variable {
     reluOfSumLoop(z.data, z.offset, b.data, b.offset, out, instances, batch * features, features);
     return (y = new Tensor(out, z.shape.slice()));
   }, (dy, needs) => {
-    const dz = passWherePositive(dy.contiguous(), y);
+    // relu's own backward: for y = ReLU(v), [y > 0] is [v > 0].
+    const dz = reluBackward(dy, y).data;
     // b's gradient is dz summed over the batch; summing here, in one pass, saves the engine's
     // unbroadcast a second walk over dz.
     return [new Tensor(dz, z.shape.slice()), needs[1] ? sumOverBatch(dz, instances, batch, features, b.dtype) : null];
   });
-}
-
-/**
- * dy where y > 0, else 0, for y ≥ 0 (a ReLU output). For float32 it works on the bits: a float32
- * y ≥ 0 is positive exactly when its bit pattern, read as an int32, is positive, so
- *
- *     mask = (−bits(y)) >> 31          all ones when y > 0, zero when y = 0
- *     bits(dy′) = bits(dy) & mask
- *
- * copies dy or clears it with no branch. Why bother: the toy model's pre-activations have random
- * signs, so a branch `y > 0 ? dy : 0` is mispredicted half the time, and that costs more than the
- * arithmetic (measured: about 2–3× slower on [8,1024,100]). The forward pass avoids the branch the
- * same way with ReLU(v) = (v + |v|)/2, exact for every finite v (an infinite input gives NaN).
- */
-function passWherePositive(dy: Tensor, y: Tensor): TypedArray {
-  const out = allocate(dy.dtype, dy.size);
-  if (dy.data instanceof Float32Array && y.data instanceof Float32Array && dy.offset === 0 && y.offset === 0) {
-    const dyBits = new Int32Array(dy.data.buffer, dy.data.byteOffset, dy.size);
-    const yBits = new Int32Array(y.data.buffer, y.data.byteOffset, y.size);
-    const outBits = new Int32Array(out.buffer, out.byteOffset, out.length);
-    for (let i = 0; i < outBits.length; i++) outBits[i] = dyBits[i] & (-yBits[i] >> 31);
-    return out;
-  }
-  const D = dy.data;
-  const Y = y.data;
-  for (let i = 0; i < out.length; i++) out[i] = Y[y.offset + i] > 0 ? D[dy.offset + i] : 0;
-  return out;
 }
 
 /** Σ over the batch of a packed [I, B, n] array: [I, 1, n], accumulated in float64. */

@@ -300,7 +300,7 @@ export class SparseAutoencoder {
         break;
       case 'topk':
         sparsity = none();
-        auxiliary = this.auxK(x, pre, reconstruction, options.dead);
+        auxiliary = this.auxK(x, pre, reconstruction, options.dead) ?? none();
         break;
       case 'jumprelu':
         sparsity = perSample(heaviside(pre, exp(this.logThreshold as Variable), this.bandwidth));
@@ -318,13 +318,13 @@ export class SparseAutoencoder {
     return { total, mse, sparsity, auxiliary, features, reconstruction };
   }
 
-  /** AuxK: the k_aux largest pre-activations of dead latents reconstruct the residual, weighted 1/32. */
-  private auxK(x: Tensor, pre: Variable, reconstruction: Variable, dead: Uint8Array | undefined): Variable {
+  /** AuxK: the k_aux largest pre-activations of dead latents reconstruct the residual, weighted 1/32; null when none is dead. */
+  private auxK(x: Tensor, pre: Variable, reconstruction: Variable, dead: Uint8Array | undefined): Variable | null {
     const I = this.instances;
     const L = this.latents;
     let deadCount = 0;
     if (dead !== undefined) for (const flag of dead) deadCount += flag;
-    if (dead === undefined || deadCount === 0) return mul(sum(reconstruction, [1, 2]), 0);
+    if (dead === undefined || deadCount === 0) return null; // nothing dead: no auxiliary term
     // Live latents are pushed far below any pre-activation so TopK picks dead ones only.
     const penalty = new Float32Array(I * L);
     for (let i = 0; i < penalty.length; i++) penalty[i] = dead[i] === 1 ? 0 : -1e30;
@@ -513,8 +513,7 @@ export function trainSae(sae: SparseAutoencoder, sample: ActivationSampler, opti
     sae.projectDecoderGradient();
     optimizer.step();
     sae.normalizeDecoder();
-    const firing = markFiring(terms.features, I, L);
-    for (let i = 0; i < sinceFired.length; i++) sinceFired[i] = firing[i] === 1 ? 0 : sinceFired[i] + 1;
+    countStepsSinceFired(terms.features, sinceFired, I, L);
     if (resample !== 'none' && step % resampleEvery === 0 && step < steps) {
       resampledSinceReport += resampleDeadLatents(sae, optimizer, sinceFired, deadWindow, resample, sample, batch, rng);
     }
@@ -544,18 +543,22 @@ export function trainSae(sae: SparseAutoencoder, sample: ActivationSampler, opti
   return { history, seconds: (performance.now() - started) / 1000, optimizer };
 }
 
-/** 1 for each (instance, latent) that fired on any sample of the batch. */
-function markFiring(features: Tensor, instances: number, latents: number): Uint8Array {
-  const f = features.toTypedArray();
+/**
+ * Adds one step to every (instance, latent)'s count of steps since it last fired, then resets the
+ * ones that fired on any sample of this batch. In place: nothing is allocated per step.
+ */
+function countStepsSinceFired(features: Tensor, sinceFired: Int32Array, instances: number, latents: number): void {
+  const packed = features.contiguous();
+  const f = packed.data;
+  const start = packed.offset;
   const batch = features.shape[1];
-  const fired = new Uint8Array(instances * latents);
+  for (let i = 0; i < sinceFired.length; i++) sinceFired[i]++;
   for (let k = 0; k < instances; k++) {
     for (let s = 0; s < batch; s++) {
-      const row = (k * batch + s) * latents;
-      for (let j = 0; j < latents; j++) if (f[row + j] !== 0) fired[k * latents + j] = 1;
+      const row = start + (k * batch + s) * latents;
+      for (let j = 0; j < latents; j++) if (f[row + j] !== 0) sinceFired[k * latents + j] = 0;
     }
   }
-  return fired;
 }
 
 function countNonZero(t: Tensor): number {
