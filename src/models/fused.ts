@@ -54,6 +54,16 @@ function reluOfSumLoop(
   }
 }
 
+/**
+ * Whether the fused losses' loops fit: x and target packed [I, B, n] of one dtype, weights packed
+ * [I, 1, n], and target and weights constants (the loops send a gradient to x only).
+ */
+function fusableLoss(x: Tensor, target: Tensor, weights: Tensor): boolean {
+  const isConstant = (t: Tensor): boolean => !(t instanceof Variable && t.requiresGrad);
+  return fusable(x, weights) && isConstant(target) && isConstant(weights) && target.isContiguous &&
+    target.dtype === x.dtype && target.rank === 3 && target.shape.every((dim, axis) => dim === x.shape[axis]);
+}
+
 /** ReLU(z + b), with b [I, 1, n] broadcast over the batch of z [I, B, n]. See the module notes. */
 export function reluOfSum(z: Tensor, b: Tensor): Variable {
   if (!fusable(z, b)) return relu(add(z, b));
@@ -95,9 +105,7 @@ function sumOverBatch(values: TypedArray, instances: number, batch: number, feat
  * composition runs instead). See the module notes.
  */
 export function weightedSquaredError(prediction: Tensor, target: Tensor, weights: Tensor): Variable {
-  const needsGrad = (t: Tensor): boolean => t instanceof Variable && t.requiresGrad;
-  if (needsGrad(target) || needsGrad(weights) || !fusable(prediction, weights) || !target.isContiguous || target.dtype !== prediction.dtype ||
-      target.rank !== 3 || target.shape.some((dim, axis) => dim !== prediction.shape[axis])) {
+  if (!fusableLoss(prediction, target, weights)) {
     return mean(mul(square(sub(target, prediction)), weights), [1, 2]);
   }
   const [instances, batch, features] = prediction.shape;
@@ -163,9 +171,7 @@ function squaredErrorGradLoop(
  * are constants; other layouts fall back to the pair.
  */
 export function reluReadoutLoss(z: Tensor, b: Tensor, target: Tensor, weights: Tensor): Variable {
-  const isConstant = (t: Tensor): boolean => !(t instanceof Variable && t.requiresGrad);
-  if (!fusable(z, b) || !fusable(z, weights) || !isConstant(target) || !isConstant(weights) || !target.isContiguous ||
-      target.dtype !== z.dtype || target.rank !== 3 || target.shape.some((dim, axis) => dim !== z.shape[axis])) {
+  if (!fusable(z, b) || !fusableLoss(z, target, weights)) {
     return weightedSquaredError(reluOfSum(z, b), target, weights);
   }
   const [instances, batch, features] = z.shape;
