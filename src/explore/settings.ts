@@ -8,7 +8,7 @@
  *     model       relu, linear or hidden-relu                     (a choice)
  *     n           features                                        2 … 20
  *     m           hidden dimensions                               1 … 10
- *     density     the probability p that a feature is present     0.001 … 1   (log)
+ *     density     the probability p that a feature is present     0.001 … 1   (log: 1, 1.2, 1.5, 2, … 9 per decade)
  *     importance  the decay r of importance, Iᵢ = rⁱ              0.1 … 10    (log)
  *     lr          AdamW's learning rate                           1e-4 … 0.1  (log)
  *     batch       samples per step                                16 … 4096   (powers of two)
@@ -85,12 +85,33 @@ export const DEFAULT_SETTINGS: Readonly<ExploreSettings> = {
 /** The hash's keys, in the order {@link formatHash} writes them. */
 export const SETTING_KEYS: readonly (keyof ExploreSettings)[] = ['model', 'n', 'm', 'density', 'importance', 'lr', 'batch', 'seed'];
 
-/** Log sliders keep this many significant digits, so a dragged value reads `0.025`, not `0.0251188643`. */
-const SIGNIFICANT_DIGITS = 2;
+/**
+ * The values a log slider stops at, per decade: round numbers a reader can quote, 12 to a decade
+ * (each a step of 1.1 to 1.33 from the last), including the defaults 0.02, 0.9 and 0.01. A value
+ * typed into the hash may fall between them; it is kept, and the slider shows the nearest stop.
+ */
+export const LOG_STOPS_PER_DECADE: readonly number[] = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9];
 
-/** Rounds to {@link SIGNIFICANT_DIGITS} significant digits (what a log slider produces). */
-export function roundSignificant(value: number, digits = SIGNIFICANT_DIGITS): number {
-  return value === 0 || !Number.isFinite(value) ? value : Number(value.toPrecision(digits));
+/** The stops of a log slider from `min` to `max` (both powers of ten), in order. */
+function logStops(min: number, max: number): number[] {
+  const first = Math.round(Math.log10(min));
+  const decades = Math.round(Math.log10(max)) - first;
+  const stops: number[] = [];
+  for (let decade = 0; decade < decades; decade++) {
+    // toPrecision clears the float noise of mantissa × 10^e (0.3 × 0.1 is 0.030000000000000002).
+    for (const mantissa of LOG_STOPS_PER_DECADE) stops.push(Number((mantissa * 10 ** (first + decade)).toPrecision(3)));
+  }
+  stops.push(max);
+  return stops;
+}
+
+const STOPS: Partial<Record<NumericKey, number[]>> = {};
+
+/** The stops of the log slider for `key` (cached). */
+export function sliderStops(key: NumericKey): readonly number[] {
+  const { min, max } = RANGES[key];
+  STOPS[key] ??= logStops(min, max);
+  return STOPS[key];
 }
 
 /** The range described in words, for messages: "a whole number from 2 to 20". */
@@ -176,32 +197,34 @@ export function formatHash(settings: ExploreSettings): string {
   return `#${SETTING_KEYS.map((key) => `${key}=${encodeURIComponent(String(settings[key]))}`).join('&')}`;
 }
 
-/** Slider positions run from 0 to this on every numeric slider but the integer ones. */
-export const SLIDER_STEPS = 120;
-
-/** The slider's bounds and step for `key`: integers map to themselves, log and pow2 to positions. */
+/** The slider's bounds and step for `key`: integers map to themselves, powers of two to exponents, log ranges to stops. */
 export function sliderBounds(key: NumericKey): { min: number; max: number; step: number } {
   const { min, max, kind } = RANGES[key];
   if (kind === 'int') return { min, max, step: 1 };
   if (kind === 'pow2') return { min: Math.log2(min), max: Math.log2(max), step: 1 };
-  return { min: 0, max: SLIDER_STEPS, step: 1 };
+  return { min: 0, max: sliderStops(key).length - 1, step: 1 };
 }
 
-/** The slider position that shows `value` (the nearest one, for values between positions). */
+/** The slider position that shows `value` (the nearest stop, on a log scale, for values between stops). */
 export function toSlider(key: NumericKey, value: number): number {
-  const { min, max, kind } = RANGES[key];
+  const { kind } = RANGES[key];
   if (kind === 'int') return value;
   if (kind === 'pow2') return Math.round(Math.log2(value));
-  return Math.round((SLIDER_STEPS * Math.log(value / min)) / Math.log(max / min));
+  const stops = sliderStops(key);
+  let nearest = 0;
+  for (let i = 1; i < stops.length; i++) {
+    if (Math.abs(Math.log(stops[i] / value)) < Math.abs(Math.log(stops[nearest] / value))) nearest = i;
+  }
+  return nearest;
 }
 
-/** The value at slider position `position` (log sliders round to two significant digits, within the range). */
+/** The value at slider position `position` (clamped to the slider's ends). */
 export function fromSlider(key: NumericKey, position: number): number {
   const { min, max, kind } = RANGES[key];
   if (kind === 'int') return Math.min(max, Math.max(min, Math.round(position)));
   if (kind === 'pow2') return 2 ** Math.min(Math.log2(max), Math.max(Math.log2(min), Math.round(position)));
-  const value = roundSignificant(min * (max / min) ** (position / SLIDER_STEPS));
-  return Math.min(max, Math.max(min, value));
+  const stops = sliderStops(key);
+  return stops[Math.min(stops.length - 1, Math.max(0, Math.round(position)))];
 }
 
 /** The settings whose change needs a new model (the others change the training of the current one, live). */
