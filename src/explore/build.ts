@@ -27,11 +27,9 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { BUILT_EXPLORE_PATH } from './built.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-
-/** Where `npm run build` puts the page: dist/explore.html at the package's root. */
-export const DEFAULT_EXPLORE_PATH = resolve(HERE, '../../dist/explore.html');
 
 /** The browsers the bundles are written for: ES2022, as the library's own target. */
 const TARGET = 'es2022';
@@ -98,7 +96,7 @@ export async function renderExplorable(): Promise<string> {
 }
 
 /** Builds the page into `path` (written whole, then renamed into place); returns the path and its size. */
-export async function buildExplorable(path: string = DEFAULT_EXPLORE_PATH): Promise<{ path: string; bytes: number }> {
+export async function buildExplorable(path: string = BUILT_EXPLORE_PATH): Promise<{ path: string; bytes: number }> {
   const html = await renderExplorable();
   const target = resolve(path);
   mkdirSync(dirname(target), { recursive: true });
@@ -115,6 +113,6 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
     console.error(`explore build: unexpected arguments ${JSON.stringify(args)}; usage: tsx src/explore/build.ts [--out FILE]`);
     process.exit(2);
   }
-  const { path, bytes } = await buildExplorable(outAt === -1 ? DEFAULT_EXPLORE_PATH : args[outAt + 1]);
+  const { path, bytes } = await buildExplorable(outAt === -1 ? BUILT_EXPLORE_PATH : args[outAt + 1]);
   console.log(`explore.html: ${path} (${Math.round(bytes / 1024)} kB); open it in a browser, no server needed`);
 }
