@@ -86,7 +86,7 @@ const panels = {
 const parsed = parseHash(location.hash);
 let settings: ExploreSettings = parsed.settings;
 let latest: ExploreReport | null = null;
-let drawn: ExploreReport | null = null;
+/** Whether the reader wants training to run (the worker follows the page's play and pause). */
 let running = false;
 let stepsPerSecond = 0;
 let generation = -1;
@@ -219,9 +219,9 @@ worker.addEventListener('message', (event: MessageEvent<FromWorker>) => {
   for (const point of report.lossPoints) lossHistory.push(point);
   if (lossHistory.length > MAX_LOSS_POINTS) lossHistory = lossHistory.filter((_, i) => i % 2 === 1);
   latest = report;
-  running = message.running;
+  // Whether to train is the page's to say (a report may predate the last play or pause it sent);
+  // only an error, above, stops it from the worker's side.
   stepsPerSecond = message.stepsPerSecond;
-  showRunning();
 });
 
 worker.addEventListener('error', (event) => {
@@ -271,6 +271,21 @@ function format(value: number, digits = 3): string {
 /** The panels and how each is drawn from a report; `weights` is drawn every frame, the rest in turn. */
 type PanelName = keyof typeof panels;
 
+/** The theory's panels depend on (r, p) alone and cost a root-finding per cell: drawn once per point. */
+const theoryCache = new Map<string, string>();
+
+function theoryView(name: string, report: ExploreReport, view: (importance: number, density: number) => string): string {
+  const { importance, density } = report.settings;
+  const key = `${name} ${importance} ${density}`;
+  let markup = theoryCache.get(key);
+  if (markup === undefined) {
+    if (theoryCache.size > 64) theoryCache.clear();
+    markup = view(importance, density);
+    theoryCache.set(key, markup);
+  }
+  return markup;
+}
+
 function panelMarkup(name: PanelName, report: ExploreReport): string {
   switch (name) {
     case 'weights': return weightsView(report);
@@ -278,8 +293,8 @@ function panelMarkup(name: PanelName, report: ExploreReport): string {
     case 'norms': return normsView(report);
     case 'loss': return lossView(lossHistory);
     case 'dimensionality': return dimensionalityView(report);
-    case 'phase': return phaseView(settings.importance, settings.density);
-    case 'phaseLosses': return phaseLossesView(settings.importance, settings.density);
+    case 'phase': return theoryView('phase', report, phaseView);
+    case 'phaseLosses': return theoryView('phaseLosses', report, phaseLossesView);
     case 'saeArrows': return saeArrowsView(report) ?? '';
     case 'saeCosines': return saeCosinesView(report);
   }
@@ -287,20 +302,23 @@ function panelMarkup(name: PanelName, report: ExploreReport): string {
 
 /** What each panel shows now, so an unchanged one is not parsed again. */
 const shown = new Map<PanelName, string>();
-/** When each panel was last brought up to date: the stalest goes first. */
-const updatedAt = new Map<PanelName, number>();
+/** Which report each panel last drew, and when: stale panels are drawn, the longest-waiting first. */
+const drawnFrom = new Map<PanelName, ExploreReport>();
+const drawnAt = new Map<PanelName, number>();
 /** The W panel is the heart of it: every frame brings it up to date. */
 const EVERY_FRAME: readonly PanelName[] = ['weights'];
 /**
  * Past this much time (script and layout) in a frame the other panels wait for the next one,
- * stalest first, so a slow machine keeps a steady frame rate and every panel still refreshes
- * several times a second.
+ * longest-waiting first, so a slow machine keeps a steady frame rate and every panel still
+ * refreshes several times a second.
  */
 const FRAME_BUDGET_MS = 12;
+const PANEL_NAMES = Object.keys(panels) as PanelName[];
 
 function updatePanel(name: PanelName, report: ExploreReport): void {
   const markup = panelMarkup(name, report);
-  updatedAt.set(name, performance.now());
+  drawnFrom.set(name, report);
+  drawnAt.set(name, performance.now());
   if (shown.get(name) === markup) return;
   panels[name].innerHTML = markup;
   panels[name].hidden = markup === '';
@@ -309,15 +327,17 @@ function updatePanel(name: PanelName, report: ExploreReport): void {
   panels[name].getBoundingClientRect();
 }
 
-function draw(report: ExploreReport): void {
+/** Brings panels up to date with `report` within the frame's budget; returns whether any was stale. */
+function draw(report: ExploreReport): boolean {
+  const stale = PANEL_NAMES.filter((name) => drawnFrom.get(name) !== report);
+  if (stale.length === 0) return false;
   const started = performance.now();
-  for (const name of EVERY_FRAME) updatePanel(name, report);
-  const others = (Object.keys(panels) as PanelName[]).filter((name) => !EVERY_FRAME.includes(name))
-    .sort((a, b) => (updatedAt.get(a) ?? -1) - (updatedAt.get(b) ?? -1));
+  const first = stale.filter((name) => EVERY_FRAME.includes(name) || !drawnAt.has(name));
+  const rest = stale.filter((name) => !first.includes(name)).sort((a, b) => (drawnAt.get(a) ?? 0) - (drawnAt.get(b) ?? 0));
+  for (const name of first) updatePanel(name, report);
   // At least one more panel every frame, whatever the budget, so none waits long.
-  others.forEach((name, i) => {
-    if (i > 0 && performance.now() - started > FRAME_BUDGET_MS && updatedAt.has(name)) return;
-    updatePanel(name, report);
+  rest.forEach((name, i) => {
+    if (i === 0 || performance.now() - started <= FRAME_BUDGET_MS) updatePanel(name, report);
   });
   const counts = { dedicated: 0, superposed: 0, absent: 0 };
   for (const kind of report.statuses) counts[kind]++;
@@ -330,6 +350,7 @@ function draw(report: ExploreReport): void {
     fact('speed', `${Math.round(stepsPerSecond)} steps/s, ${Math.round(drawsPerSecond())} frames/s`),
   ].join('');
   drawMs = drawMs * 0.9 + (performance.now() - started) * 0.1;
+  return true;
 }
 
 function drawsPerSecond(): number {
@@ -339,9 +360,7 @@ function drawsPerSecond(): number {
 }
 
 function frame(): void {
-  if (latest !== null && latest !== drawn) {
-    draw(latest);
-    drawn = latest;
+  if (latest !== null && draw(latest)) {
     draws++;
     drawTimes.push(performance.now());
     if (readyMs === null) {

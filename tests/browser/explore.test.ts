@@ -4,7 +4,9 @@
  * playwright-core, which never downloads a browser of its own), and checks what a reader does:
  *
  * - it loads from file:// with no console errors, no uncaught exceptions, no failed requests, and
- *   no request that leaves the disk (the worker's blob: URL is the page's own);
+ *   no request that leaves the disk (the worker's blob: URL is the page's own); WebAssembly may
+ *   compile in the page and in the worker ('wasm-unsafe-eval');
+ * - its CSP is enforced, not only written: an inline script or style added to a copy is refused;
  * - moving a slider (from the keyboard) changes the URL hash and the drawing, and reloading that
  *   hash restores the settings;
  * - opened at `#model=relu&n=5&m=2&density=0.02`, after enough steps `window.explorable.snapshot()`
@@ -15,7 +17,7 @@
  *
  * Where /usr/bin/chromium is absent the tests are skipped with a message saying so.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -127,7 +129,27 @@ describe('explore.html in headless Chromium', () => {
     const unlabelled = await page.$$eval('input, select, button', (controls) =>
       controls.filter((control) => (control as HTMLInputElement).labels?.length === 0 && control.tagName !== 'BUTTON').map((control) => control.id));
     expect(unlabelled).toEqual([]);
+    // 'wasm-unsafe-eval' reaches the worker, which inherits the page's policy: the engine's
+    // WebAssembly kernels may compile there (an empty module: the 8-byte header alone).
+    const compile = 'WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])).then(() => "compiled", (error) => String(error))';
+    expect(await page.evaluate(compile)).toBe('compiled');
+    expect(page.workers()).toHaveLength(1);
+    expect(await page.workers()[0].evaluate(compile)).toBe('compiled');
     expectNoTrouble(trouble);
+    await page.close();
+  }, TIMEOUT_MS);
+
+  it.skipIf(!hasChromium)(`enforces its CSP: an inline script or style the build did not hash is refused${skipped}`, async () => {
+    const tampered = join(folder, 'tampered.html');
+    const html = readFileSync(fileURLToPath(pageUrl), 'utf8');
+    writeFileSync(tampered, html.replace('<main>', '<main><script>document.title = "tampered"</script><p style="color: red">x</p>'));
+    const page = await (browser as Browser).newPage();
+    const trouble = watch(page);
+    await page.goto(pathToFileURL(tampered).href);
+    await waitReady(page); // the page's own script still runs
+    expect(await page.title()).not.toBe('tampered');
+    expect(trouble.consoleErrors.some((text) => text.includes('inline script') && text.includes('Content Security Policy'))).toBe(true);
+    expect(trouble.consoleErrors.some((text) => text.includes('inline style') && text.includes('Content Security Policy'))).toBe(true);
     await page.close();
   }, TIMEOUT_MS);
 
