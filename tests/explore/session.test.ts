@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { classifyFeatures, featureNorms, gram } from '../../src/analysis/features.js';
-import { LOSS_EVERY, ExploreSession } from '../../src/explore/session.js';
+import { ExploreSession, LOSS_EVERY, SAE_EVERY } from '../../src/explore/session.js';
 import { DEFAULT_SETTINGS } from '../../src/explore/settings.js';
 import { tensor } from '../../src/tensor/creation.js';
 
@@ -26,7 +26,7 @@ describe('ExploreSession', () => {
     expect(report.statuses).toEqual(classifyFeatures(W));
     expect(report.sae.directions).toHaveLength(6); // one learned direction per latent, n latents
     for (const row of report.sae.directions) expect(Math.hypot(...row)).toBeCloseTo(1, 5); // unit decoder rows
-    expect(report.sae.step).toBe(25);
+    expect(report.sae.step).toBe(Math.floor(25 / SAE_EVERY)); // one SAE step per SAE_EVERY of the model's
     // Loss points every LOSS_EVERY steps, each the mean of its steps; handed over once.
     expect(report.lossPoints.map(([step]) => step)).toEqual([10, 20]);
     expect(report.loss).toBe(report.lossPoints[1][1]);
