@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { TensorError } from '../tensor/errors.js';
 import { escapeXml } from './svg.js';
 
 /** One plot with its caption. */
@@ -102,6 +103,19 @@ export interface ReportSection {
   blocks: ReportBlock[];
 }
 
+/** A link from the report's header to a file beside it. */
+export interface ReportLink {
+  /** A file name beside the report, optionally with a #fragment: `explore.html#n=5`. No scheme, no folders. */
+  href: string;
+  /** The link's text (plain). */
+  text: string;
+  /** A sentence after the link, saying what it leads to (plain). */
+  note?: string;
+}
+
+/** A file name with an optional fragment: what a report may link to (nothing that could leave the folder or run code). */
+const LOCAL_HREF = /^[A-Za-z0-9][A-Za-z0-9._-]*(#[A-Za-z0-9._~=&%-]*)?$/;
+
 /** A whole report. */
 export interface ReportDocument {
   /** The page's title and main heading. */
@@ -114,6 +128,8 @@ export interface ReportDocument {
   meta: ReportFact[];
   /** The sections, in order; each gets a link in the contents. */
   sections: ReportSection[];
+  /** Links to files beside the report (e.g. the live explore.html), shown in the header. */
+  links?: ReportLink[];
   /** A closing line (plain text). */
   footer: string;
 }
@@ -130,7 +146,8 @@ h2 { font-size: 1.45rem; margin: 0 0 8px; }
 h3 { font-size: 1.05rem; margin: 20px 0 8px; color: var(--muted); font-weight: 600; }
 .subtitle { color: var(--muted); margin: 0 0 12px; font-size: 1.05rem; }
 nav ol { margin: 8px 0 0; padding-left: 1.4em; columns: 2; }
-nav a, footer a { color: var(--accent); }
+nav a, footer a, .link a { color: var(--accent); }
+.link a { font-weight: 600; }
 section { border-top: 1px solid var(--rule); padding: 28px 0 8px; margin-top: 20px; }
 p { max-width: 80ch; margin: 8px 0; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: 0.9em; }
@@ -203,6 +220,14 @@ function renderBlock(block: ReportBlock): string {
   }
 }
 
+function renderLink(link: ReportLink): string {
+  if (!LOCAL_HREF.test(link.href)) {
+    throw new TensorError('renderReport', `a link must name a file beside the report (with an optional #fragment), got ${JSON.stringify(link.href)}`);
+  }
+  const note = link.note === undefined ? '' : ` ${inlineText(link.note)}`;
+  return `<p class="link"><a href="${escapeXml(link.href)}">${inlineText(link.text)}</a>${note}</p>`;
+}
+
 /**
  * The report as one HTML document (UTF-8): inline CSS, inline SVG, no scripts, and a
  * Content-Security-Policy that forbids fetching anything.
@@ -240,6 +265,7 @@ export function renderReport(document: ReportDocument): string {
     `<h1>${inlineText(document.title)}</h1>`,
     `<p class="subtitle">${inlineText(document.subtitle)}</p>`,
     ...document.intro.map((text) => `<p>${inlineText(text)}</p>`),
+    ...(document.links ?? []).map(renderLink),
     document.meta.length > 0 ? renderFacts(document.meta) : '',
     `<nav aria-label="Contents"><strong>Contents</strong><ol>${contents}</ol></nav>`,
     '</header>',

@@ -70,12 +70,13 @@ describe('superposition lesson --fast', () => {
   let figures: LessonFigures;
   let html: string;
 
-  it('exits 0 and writes exactly index.html and lesson.json into --out, nothing beside it', async () => {
+  it('exits 0 and writes exactly index.html, lesson.json and explore.html into --out, nothing beside it', async () => {
     first = await fastLesson(out);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toBe(''); // --quiet
     expect(readdirSync(parent)).toEqual(['lesson']);
-    expect(readdirSync(out).sort()).toEqual(['index.html', 'lesson.json']);
+    // explore.html is copied from dist/, where npm run build (so npm ci) puts it.
+    expect(readdirSync(out).sort()).toEqual(['explore.html', 'index.html', 'lesson.json']);
     html = readFileSync(join(out, 'index.html'), 'utf8');
     figures = JSON.parse(readFileSync(join(out, 'lesson.json'), 'utf8')) as LessonFigures;
     expect(first.stdout.trimEnd().endsWith(`Report: ${out}/index.html`)).toBe(true);
@@ -206,7 +207,7 @@ describe('superposition lesson --fast', () => {
     writeFileSync(join(folder, 'stale.svg'), '<svg/>');
     writeFileSync(join(folder, 'lesson.json'), '{"earlier":true}\n');
     expect((await fastLesson(folder)).code).toBe(0);
-    expect(readdirSync(folder).sort()).toEqual(['index.html', 'lesson.json']);
+    expect(readdirSync(folder).sort()).toEqual(['explore.html', 'index.html', 'lesson.json']);
     expect(readFileSync(join(folder, 'lesson.json'), 'utf8')).not.toContain('earlier');
   });
 

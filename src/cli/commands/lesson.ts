@@ -1,7 +1,8 @@
 /**
  * `superposition lesson` (what `npm start` runs): the whole lesson on built-in settings, in about a
  * minute on two cores, ending in a plain-language summary on stdout and a self-contained HTML
- * report (`out/lesson/index.html`, with `lesson.json` beside it).
+ * report (`out/lesson/index.html`, with `lesson.json` beside it, and `explore.html`, the live page
+ * that `npm run build` makes, which the report links to).
  *
  * The lesson, after a look inside the engine:
  *
@@ -63,6 +64,7 @@ import { cosineMatrix, gram, type Phase, STICKY_FRACTIONS, steer, type SteeringR
 import { collectGraph } from '../../autograd/graph.js';
 import { sum } from '../../autograd/index.js';
 import { type TraceEntry, trace } from '../../autograd/trace.js';
+import { EXPLORE_FILE, readBuiltExplorable } from '../../explore/built.js';
 import { logSpacedDensities } from '../../models/data.js';
 import { ToyModel, ToyModelTrainer } from '../../models/tms.js';
 import { barChart, graphDiagram, heatmap, scatterPlot, stackedBarChart } from '../../plot/index.js';
@@ -945,9 +947,14 @@ export function formatLessonSummary(figures: LessonFigures, reportPath: string):
 // ─── The report ───────────────────────────────────────────────────────────────────────────────
 
 /** The whole HTML page. */
-function lessonPage(result: LessonResult, version: string | null): string {
+function lessonPage(result: LessonResult, version: string | null, withExplorable: boolean): string {
   const { figures } = result;
   return renderReport({
+    links: withExplorable ? [{
+      href: `${EXPLORE_FILE}#model=relu&n=5&m=2&density=0.02&seed=${figures.seed}`,
+      text: 'Explore it live',
+      note: '(explore.html, beside this page): the toy model and an SAE training in your browser as you move the sliders.',
+    }] : [],
     title: 'Superposition, polysemanticity and sparse autoencoders',
     subtitle: 'Why a neuron is not a concept, and why networks pack more features than they have dimensions: toy models trained from scratch.',
     intro: [
@@ -996,14 +1003,15 @@ export const lessonCommand = defineCommand({
     '(the hidden-ReLU model), 2 superposition (5 features in 2 dimensions, ReLU beside linear), 3 features are directions (the ' +
     'phase diagram beside theory, the sticky fractions of feature geometry), 4 un-mixing with a sparse autoencoder (recovery and ' +
     'steering). Prints what each act found, and writes a self-contained HTML report (inline SVG, no scripts, opens from disk) ' +
-    'and lesson.json into --out, replacing what an earlier run left there.',
+    'and lesson.json into --out, replacing what an earlier run left there, with explore.html beside them (built by npm run build): ' +
+    'the toy model training live in a browser, which the report links to.',
   notes:
     'Run time: about 55 s with the built-in plan, measured on a busy shared 2-core machine (the reduced geometry, 100 features in ' +
     '10 dims, takes 22 s of it); --fast takes under a second and shows the plumbing, not the science. Each act in the report ' +
     'names the subcommand line that reproduces it.\n' +
     'Example: npm start (that is, superposition lesson), then open out/lesson/index.html',
   flags: {
-    out: stringFlag({ default: 'out/lesson', placeholder: 'DIR', help: 'the folder for index.html and lesson.json (replaced whole, atomically)' }),
+    out: stringFlag({ default: 'out/lesson', placeholder: 'DIR', help: 'the folder for index.html, lesson.json and explore.html (replaced whole, atomically)' }),
     fast: booleanFlag({ help: 'a few dozen steps per act: seconds instead of a minute, for tests (too few steps to show the science)' }),
     ...commonFlags(),
   },
@@ -1014,7 +1022,13 @@ export const lessonCommand = defineCommand({
     const result = await runLesson(flags.fast ? FAST_PLAN : FULL_PLAN, flags.seed, flags.fast, context, lessonHooks);
     const json = `${JSON.stringify(result.figures)}\n`;
     const reportPath = `${flags.out.replace(/[/\\]+$/, '')}/${LESSON_FILES.report}`;
-    writeDirectoryAtomically(flags.out, { [LESSON_FILES.report]: lessonPage(result, versionOrNull()), [LESSON_FILES.json]: json }, files);
+    // The live page is built with the package (npm run build); copied here so the report can link to it.
+    const explorable = readBuiltExplorable();
+    if (explorable === null) context.progress.note(`${EXPLORE_FILE} is not built (npm run explore builds it), so the report does not link to it`);
+    writeDirectoryAtomically(flags.out, {
+      [LESSON_FILES.report]: lessonPage(result, versionOrNull(), explorable !== null), [LESSON_FILES.json]: json,
+      ...(explorable === null ? {} : { [EXPLORE_FILE]: explorable }),
+    }, files);
     if (flags.json) {
       context.out(json);
       context.progress.note(`wrote ${reportPath} and ${LESSON_FILES.json}`);
