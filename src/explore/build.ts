@@ -27,9 +27,12 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { BUILT_EXPLORE_PATH } from './built.js';
+import { BUILT_EXPLORE_URL } from './built.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** Where `npm run build` puts the page: dist/explore.html at the package's root. */
+export const BUILT_EXPLORE_PATH = fileURLToPath(BUILT_EXPLORE_URL);
 
 /** The browsers the bundles are written for: ES2022, as the library's own target. */
 const TARGET = 'es2022';

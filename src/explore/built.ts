@@ -8,23 +8,36 @@
  * lesson run (its settings live in the URL hash), so it is made once, at build time.
  *
  * This file and build.ts are the explorable's Node side (the top layer, beside the CLI); the rest
- * of src/explore runs in the browser.
+ * of src/explore runs in the browser. Like src/cli/node-io.ts, it takes `fs` from
+ * `process.getBuiltinModule` rather than importing `node:fs`: the library is built without Node's
+ * types, which keeps Node out of the code meant for browsers.
  *
  * @module
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 
 /** The page's file name, in dist/ and beside the lesson's report. */
 export const EXPLORE_FILE = 'explore.html';
 
 /**
- * dist/explore.html at the package's root. The same two steps up from src/explore/ (run by tsx)
- * and from dist/explore/ (the built library), so either finds it.
+ * dist/explore.html at the package's root, as a file URL. The same two steps up from src/explore/
+ * (run by tsx) and from dist/explore/ (the built library), so either finds it.
  */
-export const BUILT_EXPLORE_PATH = fileURLToPath(new URL(`../../dist/${EXPLORE_FILE}`, import.meta.url));
+export const BUILT_EXPLORE_URL = new URL(`../../dist/${EXPLORE_FILE}`, import.meta.url);
+
+/** The parts of Node's `fs` used here. */
+interface NodeFs {
+  existsSync(path: URL | string): boolean;
+  readFileSync(path: URL | string, encoding: 'utf8'): string;
+}
+
+function nodeFs(): NodeFs {
+  const process = (globalThis as { process?: { getBuiltinModule?: (id: 'node:fs') => unknown } }).process;
+  if (typeof process?.getBuiltinModule !== 'function') throw new Error('reading explore.html needs Node.js 20.16 or later');
+  return process.getBuiltinModule('node:fs') as NodeFs;
+}
 
 /** The built page's text, or null when it has not been built (run `npm run build` or `npm run explore`). */
-export function readBuiltExplorable(path: string = BUILT_EXPLORE_PATH): string | null {
-  return existsSync(path) ? readFileSync(path, 'utf8') : null;
+export function readBuiltExplorable(path: URL | string = BUILT_EXPLORE_URL): string | null {
+  const fs = nodeFs();
+  return fs.existsSync(path) ? fs.readFileSync(path, 'utf8') : null;
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUILT_EXPLORE_PATH, EXPLORE_FILE, readBuiltExplorable } from '../../src/explore/built.js';
+import { BUILT_EXPLORE_URL, EXPLORE_FILE, readBuiltExplorable } from '../../src/explore/built.js';
 import { parseHash } from '../../src/explore/settings.js';
 import { renderReport } from '../../src/plot/report.js';
 import { runCli } from '../support/cli.js';
@@ -19,7 +19,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 describe('the lesson links to the explorable', () => {
   it('copies dist/explore.html beside index.html, and the report links to it at the lesson\'s settings', async () => {
     const built = readBuiltExplorable();
-    expect(built, `${BUILT_EXPLORE_PATH} is missing: npm run build (or npm run explore) makes it`).not.toBeNull();
+    expect(built, `${BUILT_EXPLORE_URL.pathname} is missing: npm run build (or npm run explore) makes it`).not.toBeNull();
     const out = join(scratch, 'lesson');
     const run = await runCli(['lesson', '--fast', '--seed', '7', '--out', out, '--quiet']);
     expect(run.code, run.stderr).toBe(0);
