@@ -125,9 +125,12 @@ export function saeArrowsView(report: ExploreReport): string | null {
     const length = Math.hypot(row[0], row[1]);
     return length > 0 ? [row[0] / length, row[1] / length] : [0, 0];
   };
+  // Each learned direction is named by the true feature it matches best, as the lesson names latents.
+  const { cosines } = report.sae;
+  const bestMatch = (j: number): number => cosines.reduce((best, row, i) => (row[j] > cosines[best][j] ? i : best), 0);
   const arrows = [
     ...trueDirections.map((row, i) => ({ x: unit(row)[0], y: unit(row)[1], label: `true f${i}` })),
-    ...directions.map((row, j) => ({ x: unit(row)[0], y: unit(row)[1], label: `learned ${j}` })),
+    ...directions.map((row, j) => ({ x: unit(row)[0], y: unit(row)[1], label: `L${j} ≈ f${bestMatch(j)}` })),
   ];
   return arrowDiagram(arrows, { ...SIZE, title: 'SAE: learned directions and true features', xLabel: 'hidden dim 0', yLabel: 'hidden dim 1' });
 }

@@ -60,7 +60,13 @@ describe('the explorable\'s views', () => {
 
   it('draw the SAE\'s learned directions beside the true ones when m = 2, and its cosines for any m', () => {
     const flat = reportFor({ n: 5, m: 2 });
-    expect(count(saeArrowsView(flat) ?? '', /class="arrow"/g)).toBe(10);
+    const arrows = saeArrowsView(flat) ?? '';
+    expect(count(arrows, /class="arrow"/g)).toBe(10);
+    // Each learned direction is named by the true feature with the largest cosine.
+    flat.sae.directions.forEach((_, j) => {
+      const column = flat.sae.cosines.map((row) => row[j]);
+      expect(arrows).toContain(`L${j} ≈ f${column.indexOf(Math.max(...column))}`);
+    });
     const deep = reportFor({ n: 6, m: 3 });
     expect(saeArrowsView(deep)).toBeNull();
     const cosines = saeCosinesView(deep);
