@@ -10,6 +10,10 @@
  *
  * @module
  */
+import { TensorError } from './errors.js';
+
+/** The most elements one tensor may hold (also `MAX_ELEMENTS` in `shape.ts`, which re-exports it). */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
 
 /** The element types a tensor can hold. */
 export type DType = 'float32' | 'float64' | 'int32';
@@ -20,8 +24,16 @@ export type TypedArray = Float32Array | Float64Array | Int32Array;
 /** All dtypes, for validation and for error messages. */
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];
 
-/** A fresh zero-filled typed array of `length` elements of `dtype`. */
+/**
+ * A fresh zero-filled typed array of `length` elements of `dtype`. Every tensor's storage comes
+ * from here, so this is the backstop for sizes: more than 2³¹ − 1 elements is a TensorError, not
+ * a RangeError or an out-of-memory abort. (Ops check their result's shape first, with
+ * `checkResultSize` in `shape.ts`, so that their message can name the op and the shapes.)
+ */
 export function allocate(dtype: DType, length: number): TypedArray {
+  if (!(length <= MAX_ELEMENTS)) {
+    throw new TensorError('allocate', `cannot allocate ${length} ${dtype} elements; at most ${MAX_ELEMENTS} fit in one tensor`);
+  }
   switch (dtype) {
     case 'float32':
       return new Float32Array(length);

@@ -18,7 +18,7 @@
  */
 import { allocate } from './dtype.js';
 import { TensorError, fail, formatShape } from './errors.js';
-import { normalizeAxis } from './shape.js';
+import { checkResultSize, normalizeAxis } from './shape.js';
 import { Tensor } from './tensor.js';
 import { StridedWalk } from './walk.js';
 
@@ -291,11 +291,12 @@ export function indexSelect(x: Tensor, axis: number, indices: Tensor | readonly 
   const count = list.length;
   for (let j = 0; j < count; j++) if (list[j] < 0 || list[j] >= dim) outOfRange(op, list[j], along, x);
 
+  const outShape = x.shape.slice();
+  outShape[along] = count;
+  checkResultSize(op, outShape, [x.shape, [count]]);
   const source = x.contiguous();
   const data = source.data;
   const { outer, inner } = aroundAxis(x.shape, along);
-  const outShape = x.shape.slice();
-  outShape[along] = count;
   const out = allocate(x.dtype, outer * count * inner);
   // Each chosen slice x[o, indices[j], :] is `inner` consecutive elements: copy it whole.
   let written = 0;

@@ -44,6 +44,7 @@ import type { DType, TypedArray } from './dtype.js';
 import { allocate } from './dtype.js';
 import { fail, formatShape } from './errors.js';
 import { Tensor } from './tensor.js';
+import { checkResultSize } from './shape.js';
 import { StridedWalk } from './walk.js';
 
 /** Flags for {@link matmul}: which operands to read with their last two axes swapped. */
@@ -192,6 +193,7 @@ export function outer(a: Tensor, b: Tensor): Tensor {
   checkVectors('outer', a, b, '⊗');
   const M = a.shape[0];
   const N = b.shape[0];
+  checkResultSize('outer', [M, N], [a.shape, b.shape]);
   const out = allocate(a.dtype, M * N);
   const aData = a.data;
   const bData = b.data;
@@ -305,6 +307,7 @@ function planMatmul(a: Tensor, b: Tensor, options: MatmulOptions): MatmulPlan {
   const outShape = batchShape.slice();
   if (!aIsVector) outShape.push(M);
   if (!bIsVector) outShape.push(N);
+  checkResultSize('matmul', outShape, [a.shape, b.shape]);
   return {
     M, K, N, dtype: a.dtype, batchShape, batchCount, aBatchStrides, bBatchStrides, outShape,
     aRowStride: swapA ? aColStep : aRowStep,
