@@ -23,6 +23,7 @@
  *     mul      y = a ⊙ b                 da = dy ⊙ b,        db = dy ⊙ a
  *     div      y = a / b                 da = dy / b,        db = −dy ⊙ y / b
  *     pow      y = aᵇ                    da = dy ⊙ b aᵇ⁻¹,   db = dy ⊙ y ln a
+ *                                       (da = 0 where b = 0, db = 0 where a = 0 and b ≥ 0: PyTorch's rules)
  *     maximum  y = max(a, b)             the larger one gets dy; a tie splits it in half (as PyTorch)
  *     minimum  y = min(a, b)             the smaller one gets dy; a tie splits it in half
  *
@@ -37,6 +38,7 @@
 import type { BinaryOpName, Operand, UnaryOpName } from '../../tensor/elementwise.js';
 import * as kernels from '../../tensor/elementwise.js';
 import type { DType } from '../../tensor/dtype.js';
+import { zeros } from '../../tensor/creation.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { record } from '../engine.js';
 import type { Variable } from '../variable.js';
@@ -94,8 +96,8 @@ const BINARY_RULES: { [Op in BinaryOpName]: BinaryRule | typeof NOT_DIFFERENTIAB
   pow: {
     forward: kernels.pow,
     backward: (dy, a, b, y, needs) => [
-      needs[0] ? kernels.mul(dy, mulOperands(b, kernels.pow(a, subOperands(b, 1)))) : null,
-      needs[1] ? kernels.mul(dy, kernels.mul(y, logOperand(a, y.dtype))) : null,
+      needs[0] ? powGradBase(dy, a, b) : null,
+      needs[1] ? powGradExponent(dy, a, b, y) : null,
     ],
   },
   maximum: { forward: kernels.maximum, backward: (dy, a, b, _y, needs) => splitByWinner(dy, a, b, needs, kernels.greater) },
@@ -123,14 +125,26 @@ function splitByWinner(
 function toTensor(value: Operand, dtype: DType): Tensor {
   return typeof value === 'number' ? kernels.astype(new Tensor(Float64Array.of(value), []), dtype) : value;
 }
-function mulOperands(a: Operand, b: Tensor): Tensor {
-  return kernels.mul(b, a);
+/**
+ * pow's ∂/∂a = dy ⊙ b aᵇ⁻¹, and 0 where b = 0 (PyTorch's rule: at a = 0 the product would be
+ * 0 · ∞ = NaN, though aᵇ = 1 does not depend on a there).
+ */
+function powGradBase(dy: Tensor, a: Operand, b: Operand): Tensor {
+  const slope = kernels.mul(dy, kernels.mul(kernels.pow(a, typeof b === 'number' ? b - 1 : kernels.sub(b, 1)), b));
+  if (typeof b === 'number') return b === 0 ? zeros(dy.shape, dy.dtype) : slope;
+  return kernels.where(kernels.equal(b, 0), 0, slope);
 }
-function subOperands(a: Operand, b: number): Operand {
-  return typeof a === 'number' ? a - b : kernels.sub(a, b);
-}
-function logOperand(a: Operand, dtype: DType): Tensor {
-  return kernels.log(toTensor(a, dtype));
+
+/**
+ * pow's ∂/∂b = dy ⊙ aᵇ ln a, and 0 where a = 0 and b ≥ 0 (PyTorch's rule: there ln a = −∞ would
+ * make 0 · −∞ = NaN, and a broadcast exponent would sum that NaN into its whole gradient). For
+ * pow([0, 2], 2) this gives [0, 4 ln 2]. A negative base gives NaN (ln of a negative), as in PyTorch.
+ */
+function powGradExponent(dy: Tensor, a: Operand, b: Operand, y: Tensor): Tensor {
+  const base = toTensor(a, y.dtype);
+  const slope = kernels.mul(dy, kernels.mul(y, kernels.log(base)));
+  const zeroBase = kernels.mul(kernels.equal(base, 0), kernels.greaterEqual(toTensor(b, y.dtype), 0));
+  return kernels.where(zeroBase, 0, slope);
 }
 
 function unary(op: UnaryOpName, x: Tensor, low = 0, high = 0): Variable {
