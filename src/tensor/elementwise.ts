@@ -20,16 +20,25 @@
  * - one operand is a single number:     out[i] = f(a[i], s)
  * - one operand repeats as a trailing row (bias add, [8,1024,100] + [100]):
  *                                        out[r·L + j] = f(a[r·L + j], b[j])
- * - anything else (views, transposes, middle-axis broadcasts): an odometer walk that moves each
- *   operand's position by its own stride, 0 along broadcast axes.
+ * - anything else (views, transposes, middle-axis broadcasts): the shared strided walk
+ *   (`walk.ts`), which moves each operand's position by its own stride, 0 along broadcast axes.
  *
  * Each loop gets a private copy per op (`specialize.ts`), so the scalar function is inlined.
- * Conventions: relu(x) = x ≤ 0 ? 0 : x, so relu passes NaN through, and its backward passes dy
- * where x > 0 or x is NaN (see {@link reluOf}, {@link reluGradOf}); sign(0) = 0; maximum and minimum propagate NaN like Math.max / Math.min.
+ *
+ * Reading order, top to bottom: the op table (one scalar formula per op), the reference loops,
+ * the fast loops and the dispatch that picks one, ReLU, then the public functions. Each op's
+ * backward is the same op's row in `autograd/ops/elementwise.ts`.
+ *
+ * Conventions (PyTorch's): relu(x) = x ≤ 0 ? 0 : x, so relu passes NaN through, and its backward
+ * passes dy where x > 0 or x is NaN ({@link reluOf}, {@link reluGradOf}); sign(0) = 0; maximum and
+ * minimum propagate NaN like Math.max / Math.min. Values at ±0, ±∞ and NaN are the scalar
+ * formula's on every path (tests/edges.test.ts). An int32 result that int32 cannot hold (add,
+ * sub, mul, neg, abs, square past ±2³¹) is a TensorError, as for int32 `sum`, where PyTorch and
+ * NumPy wrap around: one int32 policy for every op, stated in `dtype.ts`.
  *
  * @module
  */
-import { type DType, type TypedArray, allocate, isFloat } from './dtype.js';
+import { type DType, type TypedArray, allocate, isFloat, toInt32 } from './dtype.js';
 import { fail, formatShape } from './errors.js';
 import { specialize } from './specialize.js';
 import { broadcastShapes, broadcastStrides, shapesEqual, sizeOf } from './shape.js';
@@ -44,6 +53,125 @@ export type Operand = Tensor | number;
 
 type UnaryScalar = (x: number, p: number, q: number) => number;
 type BinaryScalar = (a: number, b: number) => number;
+
+// ─── Op descriptors: a name, a scalar function, and its loops (copied on first use). ───
+
+/** A unary op: its name, its scalar formula, whether it needs a float dtype, and its loops. */
+interface UnaryOp {
+  readonly name: string;
+  readonly scalar: UnaryScalar;
+  readonly floatOnly: boolean;
+  contiguous?: ReturnType<typeof unaryContiguousLoop>;
+  strided?: ReturnType<typeof unaryStridedLoop>;
+}
+
+/** A binary op: its name, its scalar formula, whether it needs a float dtype, and its loops. */
+interface BinaryOp {
+  readonly name: string;
+  readonly scalar: BinaryScalar;
+  readonly floatOnly: boolean;
+  sameShape?: ReturnType<typeof binarySameShapeLoop>;
+  scalarRight?: ReturnType<typeof binaryScalarRightLoop>;
+  scalarLeft?: ReturnType<typeof binaryScalarLeftLoop>;
+  rowRight?: ReturnType<typeof binaryRowRightLoop>;
+  rowLeft?: ReturnType<typeof binaryRowLeftLoop>;
+  strided?: ReturnType<typeof binaryStridedLoop>;
+}
+
+function unaryOp(name: string, scalar: UnaryScalar, floatOnly = false): UnaryOp {
+  return { name, scalar, floatOnly };
+}
+
+function binaryOp(name: string, scalar: BinaryScalar, floatOnly = false): BinaryOp {
+  return { name, scalar, floatOnly };
+}
+
+// The tables. Each formula is the whole definition of its op.
+const NEG = unaryOp('neg', (x) => -x);
+const ABS = unaryOp('abs', (x) => Math.abs(x));
+const EXP = unaryOp('exp', (x) => Math.exp(x), true);
+const LOG = unaryOp('log', (x) => Math.log(x), true);
+const SQRT = unaryOp('sqrt', (x) => Math.sqrt(x), true);
+const SQUARE = unaryOp('square', (x) => x * x);
+const RELU = unaryOp('relu', reluOf);
+// For x ≪ 0, exp(−x) overflows to Infinity and 1/(1+∞) = 0: the right limit, so no special case.
+const SIGMOID = unaryOp('sigmoid', (x) => 1 / (1 + Math.exp(-x)), true);
+const TANH = unaryOp('tanh', (x) => Math.tanh(x), true);
+const SIGN = unaryOp('sign', (x) => (x > 0 ? 1 : x < 0 ? -1 : x));
+const CLAMP = unaryOp('clamp', (x, low, high) => (x < low ? low : x > high ? high : x));
+
+const ADD = binaryOp('add', (a, b) => a + b);
+const SUB = binaryOp('sub', (a, b) => a - b);
+const MUL = binaryOp('mul', (a, b) => a * b);
+const DIV = binaryOp('div', (a, b) => a / b, true);
+const POW = binaryOp('pow', (a, b) => Math.pow(a, b), true);
+const MAXIMUM = binaryOp('maximum', (a, b) => Math.max(a, b));
+const MINIMUM = binaryOp('minimum', (a, b) => Math.min(a, b));
+const EQUAL = binaryOp('equal', (a, b) => (a === b ? 1 : 0));
+const NOT_EQUAL = binaryOp('notEqual', (a, b) => (a !== b ? 1 : 0));
+const GREATER = binaryOp('greater', (a, b) => (a > b ? 1 : 0));
+const GREATER_EQUAL = binaryOp('greaterEqual', (a, b) => (a >= b ? 1 : 0));
+const LESS = binaryOp('less', (a, b) => (a < b ? 1 : 0));
+const LESS_EQUAL = binaryOp('lessEqual', (a, b) => (a <= b ? 1 : 0));
+
+// ─── Reference loops: the version to read first. Every fast path is tested against these. ───
+
+/**
+ * The plain loop for a unary op: for each output index, read the input through its strides.
+ * `name` is one of the unary op names (`'relu'`, `'exp'`, …); `clamp` takes `low` and `high`.
+ */
+export function unaryReference(name: UnaryOpName, x: Tensor, low = 0, high = 0): Tensor {
+  const op = UNARY_OPS[name];
+  const out = allocate(x.dtype, x.size);
+  for (let flat = 0; flat < x.size; flat++) {
+    out[flat] = op.scalar(x.data[positionAt(flat, x.shape, x.strides, x.offset)], low, high);
+  }
+  return new Tensor(out, x.shape.slice());
+}
+
+/**
+ * The plain loop for a binary op with broadcasting: for each output index, find the element of
+ * each operand it reads (stride 0 along broadcast axes) and apply the scalar formula.
+ */
+export function binaryReference(name: BinaryOpName, a: Tensor, b: Tensor): Tensor {
+  const op = BINARY_OPS[name];
+  const shape = broadcastShapes(name, a.shape, b.shape);
+  const stridesA = broadcastStrides(a.shape, a.strides, shape);
+  const stridesB = broadcastStrides(b.shape, b.strides, shape);
+  const out = allocate(a.dtype, sizeOf(shape));
+  for (let flat = 0; flat < out.length; flat++) {
+    const valueA = a.data[positionAt(flat, shape, stridesA, a.offset)];
+    const valueB = b.data[positionAt(flat, shape, stridesB, b.offset)];
+    out[flat] = op.scalar(valueA, valueB);
+  }
+  return new Tensor(out, shape);
+}
+
+/** The names of the unary ops, as {@link unaryReference} takes them. */
+export type UnaryOpName =
+  | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'square' | 'relu' | 'sigmoid' | 'tanh' | 'sign' | 'clamp';
+
+/** The names of the binary ops, as {@link binaryReference} takes them. */
+export type BinaryOpName =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'equal' | 'notEqual' | 'greater' | 'greaterEqual' | 'less' | 'lessEqual';
+
+// Typed as total maps, so an op name without a descriptor is a compile error.
+const UNARY_OPS: Record<UnaryOpName, UnaryOp> = {
+  neg: NEG, abs: ABS, exp: EXP, log: LOG, sqrt: SQRT, square: SQUARE, relu: RELU,
+  sigmoid: SIGMOID, tanh: TANH, sign: SIGN, clamp: CLAMP,
+};
+
+const BINARY_OPS: Record<BinaryOpName, BinaryOp> = {
+  add: ADD, sub: SUB, mul: MUL, div: DIV, pow: POW, maximum: MAXIMUM, minimum: MINIMUM,
+  equal: EQUAL, notEqual: NOT_EQUAL, greater: GREATER, greaterEqual: GREATER_EQUAL,
+  less: LESS, lessEqual: LESS_EQUAL,
+};
+
+/** Every unary op name, for tests and tools that walk them all. */
+export const UNARY_OP_NAMES = Object.keys(UNARY_OPS) as UnaryOpName[];
+/** Every binary op name, for tests and tools that walk them all. */
+export const BINARY_OP_NAMES = Object.keys(BINARY_OPS) as BinaryOpName[];
 
 // ─── The loops, written once. Each factory is self-contained so `specialize` can copy it. ───
 
@@ -172,66 +300,6 @@ function binaryStridedLoop(f: BinaryScalar) {
   };
 }
 
-// ─── Op descriptors: a name, a scalar function, and its loops (copied on first use). ───
-
-/** A unary op: its name, its scalar formula, whether it needs a float dtype, and its loops. */
-interface UnaryOp {
-  readonly name: string;
-  readonly scalar: UnaryScalar;
-  readonly floatOnly: boolean;
-  contiguous?: ReturnType<typeof unaryContiguousLoop>;
-  strided?: ReturnType<typeof unaryStridedLoop>;
-}
-
-/** A binary op: its name, its scalar formula, whether it needs a float dtype, and its loops. */
-interface BinaryOp {
-  readonly name: string;
-  readonly scalar: BinaryScalar;
-  readonly floatOnly: boolean;
-  sameShape?: ReturnType<typeof binarySameShapeLoop>;
-  scalarRight?: ReturnType<typeof binaryScalarRightLoop>;
-  scalarLeft?: ReturnType<typeof binaryScalarLeftLoop>;
-  rowRight?: ReturnType<typeof binaryRowRightLoop>;
-  rowLeft?: ReturnType<typeof binaryRowLeftLoop>;
-  strided?: ReturnType<typeof binaryStridedLoop>;
-}
-
-function unaryOp(name: string, scalar: UnaryScalar, floatOnly = false): UnaryOp {
-  return { name, scalar, floatOnly };
-}
-
-function binaryOp(name: string, scalar: BinaryScalar, floatOnly = false): BinaryOp {
-  return { name, scalar, floatOnly };
-}
-
-// The tables. Each formula is the whole definition of its op.
-const NEG = unaryOp('neg', (x) => -x);
-const ABS = unaryOp('abs', (x) => Math.abs(x));
-const EXP = unaryOp('exp', (x) => Math.exp(x), true);
-const LOG = unaryOp('log', (x) => Math.log(x), true);
-const SQRT = unaryOp('sqrt', (x) => Math.sqrt(x), true);
-const SQUARE = unaryOp('square', (x) => x * x);
-const RELU = unaryOp('relu', reluOf);
-// For x ≪ 0, exp(−x) overflows to Infinity and 1/(1+∞) = 0: the right limit, so no special case.
-const SIGMOID = unaryOp('sigmoid', (x) => 1 / (1 + Math.exp(-x)), true);
-const TANH = unaryOp('tanh', (x) => Math.tanh(x), true);
-const SIGN = unaryOp('sign', (x) => (x > 0 ? 1 : x < 0 ? -1 : x));
-const CLAMP = unaryOp('clamp', (x, low, high) => (x < low ? low : x > high ? high : x));
-
-const ADD = binaryOp('add', (a, b) => a + b);
-const SUB = binaryOp('sub', (a, b) => a - b);
-const MUL = binaryOp('mul', (a, b) => a * b);
-const DIV = binaryOp('div', (a, b) => a / b, true);
-const POW = binaryOp('pow', (a, b) => Math.pow(a, b), true);
-const MAXIMUM = binaryOp('maximum', (a, b) => Math.max(a, b));
-const MINIMUM = binaryOp('minimum', (a, b) => Math.min(a, b));
-const EQUAL = binaryOp('equal', (a, b) => (a === b ? 1 : 0));
-const NOT_EQUAL = binaryOp('notEqual', (a, b) => (a !== b ? 1 : 0));
-const GREATER = binaryOp('greater', (a, b) => (a > b ? 1 : 0));
-const GREATER_EQUAL = binaryOp('greaterEqual', (a, b) => (a >= b ? 1 : 0));
-const LESS = binaryOp('less', (a, b) => (a < b ? 1 : 0));
-const LESS_EQUAL = binaryOp('lessEqual', (a, b) => (a <= b ? 1 : 0));
-
 // ─── Dispatch: check the operands, then pick the loop that fits their layout. ───
 
 function checkTensor(op: string, x: unknown, role: string): asserts x is Tensor {
@@ -245,7 +313,7 @@ function checkFloat(op: string, dtype: DType): void {
 function applyUnary(op: UnaryOp, x: Tensor, p = 0, q = 0): Tensor {
   checkTensor(op.name, x, 'the input');
   if (op.floatOnly) checkFloat(op.name, x.dtype);
-  const out = allocate(x.dtype, x.size);
+  const out = allocate(scratchDType(x.dtype), x.size);
   if (x.isContiguous) {
     op.contiguous ??= specialize(unaryContiguousLoop, `${op.name}-unaryContiguous`)(op.scalar);
     op.contiguous(x.data, x.offset, out, x.size, p, q);
@@ -253,7 +321,21 @@ function applyUnary(op: UnaryOp, x: Tensor, p = 0, q = 0): Tensor {
     op.strided ??= specialize(unaryStridedLoop, `${op.name}-unaryStrided`)(op.scalar);
     op.strided(x.data, out, new StridedWalk(x.shape, [x.strides], [x.offset]), p, q);
   }
-  return new Tensor(out, x.shape);
+  return packResult(op.name, out, x.dtype, x.shape, [x.shape]);
+}
+
+/**
+ * Where the loops write: the output's own dtype, but float64 for int32, so that an int32 result
+ * that overflows can be seen and refused ({@link packResult}) rather than wrap around.
+ */
+function scratchDType(dtype: DType): DType {
+  return dtype === 'int32' ? 'float64' : dtype;
+}
+
+/** The loops' output as a tensor of `dtype`: int32 results are checked to fit (see `dtype.ts`). */
+function packResult(op: string, out: TypedArray, dtype: DType, shape: readonly number[], operands: readonly (readonly number[])[]): Tensor {
+  if (dtype !== 'int32') return new Tensor(out, shape);
+  return new Tensor(toInt32(op, out, `the int32 result of ${operands.map(formatShape).join(' and ')}`), shape);
 }
 
 /** Whether `row` (leading 1s aside) equals the trailing dims of `shape`, so it repeats as a row. */
@@ -287,7 +369,7 @@ function applyBinary(op: BinaryOp, a: Operand, b: Operand): Tensor {
   if (op.floatOnly) checkFloat(name, a.dtype);
 
   if (shapesEqual(a.shape, b.shape)) {
-    const out = allocate(a.dtype, a.size);
+    const out = allocate(scratchDType(a.dtype), a.size);
     if (a.isContiguous && b.isContiguous) {
       op.sameShape ??= specialize(binarySameShapeLoop, `${op.name}-binarySameShape`)(op.scalar);
       op.sameShape(a.data, a.offset, b.data, b.offset, out, a.size);
@@ -295,38 +377,38 @@ function applyBinary(op: BinaryOp, a: Operand, b: Operand): Tensor {
       op.strided ??= specialize(binaryStridedLoop, `${op.name}-binaryStrided`)(op.scalar);
       op.strided(a.data, b.data, out, new StridedWalk(a.shape, [a.strides, b.strides], [a.offset, b.offset]));
     }
-    return new Tensor(out, a.shape);
+    return packResult(name, out, a.dtype, a.shape, [a.shape, b.shape]);
   }
 
   const shape = broadcastShapes(name, a.shape, b.shape);
   const size = sizeOf(shape);
-  const out = allocate(a.dtype, size);
+  const out = allocate(scratchDType(a.dtype), size);
   if (a.isContiguous && b.isContiguous && size > 0) {
     if (a.size === size && b.size === 1) {
       op.scalarRight ??= specialize(binaryScalarRightLoop, `${op.name}-binaryScalarRight`)(op.scalar);
       op.scalarRight(a.data, a.offset, b.data[b.offset], out, size);
-      return new Tensor(out, shape);
+      return packResult(name, out, a.dtype, shape, [a.shape, b.shape]);
     }
     if (b.size === size && a.size === 1) {
       op.scalarLeft ??= specialize(binaryScalarLeftLoop, `${op.name}-binaryScalarLeft`)(op.scalar);
       op.scalarLeft(a.data[a.offset], b.data, b.offset, out, size);
-      return new Tensor(out, shape);
+      return packResult(name, out, a.dtype, shape, [a.shape, b.shape]);
     }
     if (a.size === size && isTrailingRow(b.shape, shape)) {
       op.rowRight ??= specialize(binaryRowRightLoop, `${op.name}-binaryRowRight`)(op.scalar);
       op.rowRight(a.data, a.offset, b.data, b.offset, out, size, b.size);
-      return new Tensor(out, shape);
+      return packResult(name, out, a.dtype, shape, [a.shape, b.shape]);
     }
     if (b.size === size && isTrailingRow(a.shape, shape)) {
       op.rowLeft ??= specialize(binaryRowLeftLoop, `${op.name}-binaryRowLeft`)(op.scalar);
       op.rowLeft(a.data, a.offset, b.data, b.offset, out, size, a.size);
-      return new Tensor(out, shape);
+      return packResult(name, out, a.dtype, shape, [a.shape, b.shape]);
     }
   }
   op.strided ??= specialize(binaryStridedLoop, `${op.name}-binaryStrided`)(op.scalar);
   const strides = [broadcastStrides(a.shape, a.strides, shape), broadcastStrides(b.shape, b.strides, shape)];
   op.strided(a.data, b.data, out, new StridedWalk(shape, strides, [a.offset, b.offset]));
-  return new Tensor(out, shape);
+  return packResult(name, out, a.dtype, shape, [a.shape, b.shape]);
 }
 
 /**
@@ -344,7 +426,7 @@ function numberAs(op: string, value: number, dtype: DType): number {
 /** `x op s` (numberOnRight) or `s op x`, with `x` any layout and `s` a plain number. */
 function scalarBinary(op: BinaryOp, x: Tensor, s: number, numberOnRight: boolean): Tensor {
   if (!x.isContiguous) x = x.contiguous();
-  const out = allocate(x.dtype, x.size);
+  const out = allocate(scratchDType(x.dtype), x.size);
   if (numberOnRight) {
     op.scalarRight ??= specialize(binaryScalarRightLoop, `${op.name}-binaryScalarRight`)(op.scalar);
     op.scalarRight(x.data, x.offset, s, out, x.size);
@@ -352,67 +434,8 @@ function scalarBinary(op: BinaryOp, x: Tensor, s: number, numberOnRight: boolean
     op.scalarLeft ??= specialize(binaryScalarLeftLoop, `${op.name}-binaryScalarLeft`)(op.scalar);
     op.scalarLeft(s, x.data, x.offset, out, x.size);
   }
-  return new Tensor(out, x.shape);
+  return packResult(op.name, out, x.dtype, x.shape, [x.shape, []]);
 }
-
-// ─── Reference loops: the version to read first. Every fast path is tested against these. ───
-
-/**
- * The plain loop for a unary op: for each output index, read the input through its strides.
- * `name` is one of the unary op names (`'relu'`, `'exp'`, …); `clamp` takes `low` and `high`.
- */
-export function unaryReference(name: UnaryOpName, x: Tensor, low = 0, high = 0): Tensor {
-  const op = UNARY_OPS[name];
-  const out = allocate(x.dtype, x.size);
-  for (let flat = 0; flat < x.size; flat++) {
-    out[flat] = op.scalar(x.data[positionAt(flat, x.shape, x.strides, x.offset)], low, high);
-  }
-  return new Tensor(out, x.shape.slice());
-}
-
-/**
- * The plain loop for a binary op with broadcasting: for each output index, find the element of
- * each operand it reads (stride 0 along broadcast axes) and apply the scalar formula.
- */
-export function binaryReference(name: BinaryOpName, a: Tensor, b: Tensor): Tensor {
-  const op = BINARY_OPS[name];
-  const shape = broadcastShapes(name, a.shape, b.shape);
-  const stridesA = broadcastStrides(a.shape, a.strides, shape);
-  const stridesB = broadcastStrides(b.shape, b.strides, shape);
-  const out = allocate(a.dtype, sizeOf(shape));
-  for (let flat = 0; flat < out.length; flat++) {
-    const valueA = a.data[positionAt(flat, shape, stridesA, a.offset)];
-    const valueB = b.data[positionAt(flat, shape, stridesB, b.offset)];
-    out[flat] = op.scalar(valueA, valueB);
-  }
-  return new Tensor(out, shape);
-}
-
-/** The names of the unary ops, as {@link unaryReference} takes them. */
-export type UnaryOpName =
-  | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'square' | 'relu' | 'sigmoid' | 'tanh' | 'sign' | 'clamp';
-
-/** The names of the binary ops, as {@link binaryReference} takes them. */
-export type BinaryOpName =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
-  | 'equal' | 'notEqual' | 'greater' | 'greaterEqual' | 'less' | 'lessEqual';
-
-// Typed as total maps, so an op name without a descriptor is a compile error.
-const UNARY_OPS: Record<UnaryOpName, UnaryOp> = {
-  neg: NEG, abs: ABS, exp: EXP, log: LOG, sqrt: SQRT, square: SQUARE, relu: RELU,
-  sigmoid: SIGMOID, tanh: TANH, sign: SIGN, clamp: CLAMP,
-};
-
-const BINARY_OPS: Record<BinaryOpName, BinaryOp> = {
-  add: ADD, sub: SUB, mul: MUL, div: DIV, pow: POW, maximum: MAXIMUM, minimum: MINIMUM,
-  equal: EQUAL, notEqual: NOT_EQUAL, greater: GREATER, greaterEqual: GREATER_EQUAL,
-  less: LESS, lessEqual: LESS_EQUAL,
-};
-
-/** Every unary op name, for tests and tools that walk them all. */
-export const UNARY_OP_NAMES = Object.keys(UNARY_OPS) as UnaryOpName[];
-/** Every binary op name, for tests and tools that walk them all. */
-export const BINARY_OP_NAMES = Object.keys(BINARY_OPS) as BinaryOpName[];
 
 // ─── ReLU, told once: its forward and its backward, used by the table, autograd and the fused ops. ───
 
@@ -596,13 +619,19 @@ function allocateFilled(dtype: DType, value: number): TypedArray {
   return storage;
 }
 
-/** A copy of `x` converted to `dtype` (float → int32 truncates toward zero). */
+/**
+ * A copy of `x` converted to `dtype`. float → int32 truncates toward zero (2.7 → 2, −2.7 → −2);
+ * NaN, ±∞ and values outside the int32 range are refused (see the int32 policy in `dtype.ts`).
+ */
 export function astype(x: Tensor, dtype: DType): Tensor {
   checkTensor('astype', x, 'the input');
   if (dtype !== 'float32' && dtype !== 'float64' && dtype !== 'int32') {
     fail('astype', `unknown dtype ${String(dtype)}; expected float32, float64 or int32`);
   }
   const source = x.toTypedArray();
+  if (dtype === 'int32' && x.dtype !== 'int32') {
+    return new Tensor(toInt32('astype', source.map(Math.trunc), `${x.dtype} ${formatShape(x.shape)}`), x.shape);
+  }
   const out = allocate(dtype, x.size);
   out.set(source);
   return new Tensor(out, x.shape);
