@@ -44,6 +44,8 @@ import type { DType, TypedArray } from './dtype.js';
 import { allocate } from './dtype.js';
 import { fail, formatShape } from './errors.js';
 import { Tensor } from './tensor.js';
+import { checkResultSize } from './shape.js';
+import { StridedWalk } from './walk.js';
 
 /** Flags for {@link matmul}: which operands to read with their last two axes swapped. */
 export interface MatmulOptions {
@@ -91,23 +93,18 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     return new Tensor(out, plan.outShape);
   }
 
-  // Otherwise one product per batch entry. The batch index is an odometer: bump the last axis,
-  // carry left when a dim rolls over, moving each operand's start by its own stride.
-  const { batchShape, aBatchStrides, bBatchStrides } = plan;
-  const index = new Array<number>(batchShape.length).fill(0);
-  let aStart = a.offset;
-  let bStart = b.offset;
-  for (let batch = 0; batch < plan.batchCount; batch++) {
-    multiply(M, K, N, a.data, aStart, plan.aRowStride, plan.aColStride,
-      b.data, bStart, plan.bRowStride, plan.bColStride, out, batch * M * N);
-    for (let axis = batchShape.length - 1; axis >= 0; axis--) {
-      index[axis]++;
-      aStart += aBatchStrides[axis];
-      bStart += bBatchStrides[axis];
-      if (index[axis] < batchShape[axis]) break;
-      aStart -= index[axis] * aBatchStrides[axis];
-      bStart -= index[axis] * bBatchStrides[axis];
-      index[axis] = 0;
+  // Otherwise one product per batch entry, the shared walk (`walk.ts`) moving each operand's
+  // start by its own batch strides.
+  const walk = new StridedWalk(plan.batchShape, [plan.aBatchStrides, plan.bBatchStrides], [a.offset, b.offset]);
+  const [sa, sb] = walk.innerSteps;
+  const [ra, rb] = walk.rowSteps;
+  let batch = 0;
+  for (let block = 0; block < walk.blocks; block++, walk.next()) {
+    for (let r = 0, rowA = walk.starts[0], rowB = walk.starts[1]; r < walk.rows; r++, rowA += ra, rowB += rb) {
+      for (let i = 0, aStart = rowA, bStart = rowB; i < walk.inner; i++, aStart += sa, bStart += sb) {
+        multiply(M, K, N, a.data, aStart, plan.aRowStride, plan.aColStride,
+          b.data, bStart, plan.bRowStride, plan.bColStride, out, (batch++) * M * N);
+      }
     }
   }
   return new Tensor(out, plan.outShape);
@@ -196,6 +193,7 @@ export function outer(a: Tensor, b: Tensor): Tensor {
   checkVectors('outer', a, b, '⊗');
   const M = a.shape[0];
   const N = b.shape[0];
+  checkResultSize('outer', [M, N], [a.shape, b.shape]);
   const out = allocate(a.dtype, M * N);
   const aData = a.data;
   const bData = b.data;
@@ -309,6 +307,7 @@ function planMatmul(a: Tensor, b: Tensor, options: MatmulOptions): MatmulPlan {
   const outShape = batchShape.slice();
   if (!aIsVector) outShape.push(M);
   if (!bIsVector) outShape.push(N);
+  checkResultSize('matmul', outShape, [a.shape, b.shape]);
   return {
     M, K, N, dtype: a.dtype, batchShape, batchCount, aBatchStrides, bBatchStrides, outShape,
     aRowStride: swapA ? aColStep : aRowStep,

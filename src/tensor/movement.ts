@@ -27,7 +27,7 @@
  */
 import { type TypedArray, allocate } from './dtype.js';
 import { fail, formatShape } from './errors.js';
-import { broadcastStrides, checkShape, normalizeAxes, normalizeAxis, sizeOf } from './shape.js';
+import { broadcastStrides, checkResultSize, checkShape, normalizeAxes, normalizeAxis, sizeOf } from './shape.js';
 import { Tensor, copyToContiguous } from './tensor.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -344,6 +344,7 @@ const SET_MIN_BLOCK = 32;
  */
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   const { at, shape } = checkConcat('concat', tensors, axis);
+  checkResultSize('concat', shape, tensors.map((t) => t.shape));
   const parts = tensors.map((t) => t.contiguous());
   const out = allocate(parts[0].dtype, sizeOf(shape));
   // One input's block per outer index: its dim on the axis times everything to the right.
@@ -430,6 +431,7 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   const at = normalizeAxis(op, axis, first.rank + 1);
   const sameShape = (t: Tensor): boolean => t.rank === first.rank && t.shape.every((dim, a) => dim === first.shape[a]);
   reportMismatches(op, tensors, sameShape, 'every tensor must have the same shape');
+  checkResultSize(op, [tensors.length, ...first.shape], tensors.map((t) => t.shape));
   return concat(tensors.map((t) => unsqueeze(t, at)), at);
 }
 

@@ -42,8 +42,9 @@
  */
 import { type DType, allocate, isFloat } from './dtype.js';
 import { TensorError, fail, formatShape } from './errors.js';
-import { contiguousStrides, normalizeAxes, normalizeAxis, sizeOf } from './shape.js';
+import { normalizeAxes, normalizeAxis, sizeOf } from './shape.js';
 import { Tensor } from './tensor.js';
+import { StridedWalk, positionAt } from './walk.js';
 
 /** Which axes to reduce: one axis, a list of axes (negative counts from the end), or `undefined` for all. */
 export type Axes = number | readonly number[] | undefined;
@@ -202,22 +203,11 @@ export function reduceReference(op: ReduceOp, x: Tensor, axes?: Axes, options?: 
   const correction = op === 'variance' ? checkCorrection(x, options) : 0;
 
   // Output strides over the input's axes: 0 on a reduced axis, so all its elements share a slot.
-  const keptShape = x.shape.filter((_, axis) => !plan.reduced[axis]);
-  const keptStrides = contiguousStrides(keptShape);
-  const outStrides: number[] = [];
-  for (let axis = 0, kept = 0; axis < x.rank; axis++) outStrides.push(plan.reduced[axis] ? 0 : keptStrides[kept++]);
-
+  const outStrides = outputStrides(x.shape, plan.reduced);
   const lists: number[][] = Array.from({ length: plan.outSize }, () => []);
   for (let flat = 0; flat < x.size; flat++) {
-    let rest = flat;
-    let position = x.offset;
-    let slot = 0;
-    for (let axis = x.rank - 1; axis >= 0; axis--) {
-      const i = rest % x.shape[axis];
-      rest = Math.floor(rest / x.shape[axis]);
-      position += i * x.strides[axis];
-      slot += i * outStrides[axis];
-    }
+    const position = positionAt(flat, x.shape, x.strides, x.offset);
+    const slot = positionAt(flat, x.shape, outStrides, 0);
     lists[slot].push(x.data[position]);
   }
 
@@ -435,37 +425,19 @@ function addRows(
 }
 
 /**
- * Any strides: an odometer walks the input in row-major order, moving the memory position by the
- * input strides and the output slot by the output strides (0 along reduced axes). The inner loop
- * runs along the last axis; the odometer carries into the axes to its left.
+ * Any strides: the shared walk (`walk.ts`) visits the input in row-major order, carrying the
+ * memory position (input strides) and the output slot (output strides, 0 along reduced axes).
  */
 function addStrided(x: Tensor, plan: Plan, term: Term, center: Float64Array | null, acc: Float64Array): void {
-  if (x.size === 0) return;
-  const { data, shape, strides } = x;
-  const rank = shape.length;
-  const outStrides = outputStrides(shape, plan.reduced);
-  if (rank === 0) {
-    acc[0] += termOf(term, data[x.offset], center === null ? 0 : center[0]);
-    return;
-  }
-  const innerDim = shape[rank - 1];
-  const innerStride = strides[rank - 1];
-  const innerOutStride = outStrides[rank - 1];
-  const index = new Array<number>(rank).fill(0);
-  let position = x.offset;
-  let slot = 0;
-  for (let done = 0; done < x.size; done += innerDim) {
-    for (let i = 0, p = position, s = slot; i < innerDim; i++, p += innerStride, s += innerOutStride) {
-      acc[s] += termOf(term, data[p], center === null ? 0 : center[s]);
-    }
-    for (let axis = rank - 2; axis >= 0; axis--) {
-      index[axis]++;
-      position += strides[axis];
-      slot += outStrides[axis];
-      if (index[axis] < shape[axis]) break;
-      position -= index[axis] * strides[axis];
-      slot -= index[axis] * outStrides[axis];
-      index[axis] = 0;
+  const data = x.data;
+  const walk = new StridedWalk(x.shape, [x.strides, outputStrides(x.shape, plan.reduced)], [x.offset, 0]);
+  const [sp, ss] = walk.innerSteps;
+  const [rp, rs] = walk.rowSteps;
+  for (let block = 0; block < walk.blocks; block++, walk.next()) {
+    for (let r = 0, p0 = walk.starts[0], s0 = walk.starts[1]; r < walk.rows; r++, p0 += rp, s0 += rs) {
+      for (let i = 0, p = p0, s = s0; i < walk.inner; i++, p += sp, s += ss) {
+        acc[s] += termOf(term, data[p], center === null ? 0 : center[s]);
+      }
     }
   }
 }
@@ -562,45 +534,23 @@ function extremeRows(
   }
 }
 
-/** Like {@link addStrided}, with a third pointer: the position within the reduced block. */
+/** Like {@link addStrided}, with a third position: the element's index within the reduced block. */
 function extremeStrided(x: Tensor, plan: Plan, sign: number, best: Float64Array, at: Int32Array): void {
-  if (x.size === 0) return;
-  const { data, shape, strides } = x;
-  const rank = shape.length;
-  if (rank === 0) {
-    best[0] = sign * data[x.offset];
-    at[0] = 0;
-    return;
-  }
-  const outStrides = outputStrides(shape, plan.reduced);
-  const inStrides = withinStrides(shape, plan.reduced);
-  const innerDim = shape[rank - 1];
-  const innerStride = strides[rank - 1];
-  const innerOutStride = outStrides[rank - 1];
-  const innerWithinStride = inStrides[rank - 1];
-  const index = new Array<number>(rank).fill(0);
-  let position = x.offset;
-  let slot = 0;
-  let within = 0;
-  for (let done = 0; done < x.size; done += innerDim) {
-    for (let i = 0, p = position, s = slot, w = within; i < innerDim; i++, p += innerStride, s += innerOutStride, w += innerWithinStride) {
-      const v = sign * data[p];
-      const top = best[s];
-      if (v > top || (v !== v && top === top)) {
-        best[s] = v;
-        at[s] = w;
+  const data = x.data;
+  const strides = [x.strides, outputStrides(x.shape, plan.reduced), withinStrides(x.shape, plan.reduced)];
+  const walk = new StridedWalk(x.shape, strides, [x.offset, 0, 0]);
+  const [sp, ss, sw] = walk.innerSteps;
+  const [rp, rs, rw] = walk.rowSteps;
+  for (let block = 0; block < walk.blocks; block++, walk.next()) {
+    for (let r = 0, p0 = walk.starts[0], s0 = walk.starts[1], w0 = walk.starts[2]; r < walk.rows; r++, p0 += rp, s0 += rs, w0 += rw) {
+      for (let i = 0, p = p0, s = s0, w = w0; i < walk.inner; i++, p += sp, s += ss, w += sw) {
+        const v = sign * data[p];
+        const top = best[s];
+        if (v > top || (v !== v && top === top)) {
+          best[s] = v;
+          at[s] = w;
+        }
       }
-    }
-    for (let axis = rank - 2; axis >= 0; axis--) {
-      index[axis]++;
-      position += strides[axis];
-      slot += outStrides[axis];
-      within += inStrides[axis];
-      if (index[axis] < shape[axis]) break;
-      position -= index[axis] * strides[axis];
-      slot -= index[axis] * outStrides[axis];
-      within -= index[axis] * inStrides[axis];
-      index[axis] = 0;
     }
   }
 }
