@@ -63,7 +63,8 @@ const PAGE_BYTES = 65536;
 export const MAX_MEMORY_BYTES = 1 << 30;
 
 /**
- * The kernel module's bytes: one memory (exported as `memory`) and one function
+ * The kernel module's bytes: one memory (exported as `memory`), the packing functions `packA`
+ * and `packB` (see `emitPack`), `compact` (see `emitCompact`), and the kernel
  *
  *     gemm(a, b, c, mPanels, nPanels, kc, aPanelBytes, bPanelBytes, ldcBytes, accumulate)
  *
@@ -147,22 +148,26 @@ export function emitGemmModule(rows: number = TILE_ROWS): Uint8Array<ArrayBuffer
 
   const module = new ModuleBuilder();
   module.addFunction('gemm', fn);
-  module.addFunction('pack', emitPack());
+  module.addFunction('packA', emitPack(rows));
+  module.addFunction('packB', emitPack(TILE_COLUMNS));
   module.addFunction('compact', emitCompact());
   module.addMemory(1);
   return module.bytes();
 }
 
 /**
- * `pack(src, lineStride, kStride, lines, K, width, dest)`: the packing loop of {@link packPanels}
- * in WebAssembly, for operands first copied into the memory as they lie (one `set`, a memcpy).
- * Line ℓ, step k is the float at `src + ℓ·lineStride + k·kStride` (byte addresses and strides);
- * it goes to float `(p·K + k)·width + r` after `dest`, for ℓ = p·width + r, and the missing lines
- * of a last, partial panel are zeros.
+ * `pack(src, lineStride, kStride, lines, K, dest)`: the packing loop of {@link packPanels} in
+ * WebAssembly, for panels of `width` lines, for operands first copied into the memory as they lie
+ * (one `set`, a memcpy). Line ℓ, step k is the float at `src + ℓ·lineStride + k·kStride` (byte
+ * addresses and strides); it goes to float `(p·K + k)·width + r` after `dest`, for ℓ = p·width + r.
+ *
+ * Whole panels copy `width` floats per step unrolled: as v128 when the lines are adjacent
+ * floats (lineStride = 4, as for an untransposed B), else one f32 at a time. A last, partial
+ * panel takes a plain loop, and its missing lines are zeros.
  */
-function emitPack(): FunctionBuilder {
-  const fn = new FunctionBuilder(['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
-  const [src, lineStride, kStride, lines, K, width, dest] = fn.params.map((_, i) => fn.param(i, 'i32'));
+function emitPack(width: number): FunctionBuilder {
+  const fn = new FunctionBuilder(['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [src, lineStride, kStride, lines, K, dest] = fn.params.map((_, i) => fn.param(i, 'i32'));
   const first = fn.local('i32'); // the panel's first line
   const valid = fn.local('i32'); // lines of this panel that exist
   const k = fn.local('i32');
@@ -170,30 +175,49 @@ function emitPack(): FunctionBuilder {
   const s = fn.local('i32');
   const d = fn.local('i32');
   const panelSrc = fn.local('i32');
-  fn.localGet(dest).localSet(d);
-  fn.forRange(first, 0, lines, width, () => {
-    // valid = min(width, lines − first)
-    fn.localGet(lines).localGet(first).i32Sub().localTee(valid).localGet(width).i32GtS()
-      .if(() => { fn.localGet(width).localSet(valid); });
-    fn.localGet(src).localGet(first).localGet(lineStride).i32Mul().i32Add().localSet(panelSrc);
+  /** One step of k: `width` floats from s, s + lineStride, … to d, d + 4, …; then d moves on. */
+  const wholeStep = (adjacent: boolean) => {
+    if (adjacent) {
+      for (let v = 0; v < width / 4; v++) fn.localGet(d).localGet(s).v128Load(16 * v).v128Store(16 * v);
+    } else {
+      for (let line = 0; line < width; line++) {
+        fn.localGet(d).localGet(s).f32Load().f32Store(4 * line);
+        if (line + 1 < width) fn.localGet(s).localGet(lineStride).i32Add().localSet(s);
+      }
+    }
+    fn.localGet(d).i32Const(4 * width).i32Add().localSet(d);
+  };
+  const eachStep = (body: () => void) => {
     fn.forRange(k, 0, K, 1, () => {
       fn.localGet(panelSrc).localGet(k).localGet(kStride).i32Mul().i32Add().localSet(s);
-      fn.forRange(r, 0, valid, 1, () => {
-        fn.localGet(d).localGet(s).f32Load().f32Store();
-        fn.localGet(s).localGet(lineStride).i32Add().localSet(s);
-        fn.localGet(d).i32Const(4).i32Add().localSet(d);
-      });
-      fn.localGet(valid).localSet(r);
-      fn.block(() => {
-        fn.loop(() => {
-          fn.localGet(r).localGet(width).i32GeS().brIf(1);
-          fn.localGet(d).f32Const(0).f32Store();
-          fn.localGet(d).i32Const(4).i32Add().localSet(d);
-          fn.localGet(r).i32Const(1).i32Add().localSet(r);
-          fn.br(0);
-        });
-      });
+      body();
     });
+  };
+  fn.localGet(dest).localSet(d);
+  fn.forRange(first, 0, lines, width, () => {
+    fn.localGet(src).localGet(first).localGet(lineStride).i32Mul().i32Add().localSet(panelSrc);
+    fn.localGet(lines).localGet(first).i32Sub().localTee(valid).i32Const(width).i32GeS().if(
+      () => {
+        if (width % 4 === 0) {
+          fn.localGet(lineStride).i32Const(4).i32Eq().if(() => eachStep(() => wholeStep(true)), () => eachStep(() => wholeStep(false)));
+        } else {
+          eachStep(() => wholeStep(false));
+        }
+      },
+      () => {
+        eachStep(() => {
+          fn.forRange(r, 0, valid, 1, () => {
+            fn.localGet(d).localGet(s).f32Load().f32Store();
+            fn.localGet(s).localGet(lineStride).i32Add().localSet(s);
+            fn.localGet(d).i32Const(4).i32Add().localSet(d);
+          });
+          fn.forRange(r, valid, width, 1, () => {
+            fn.localGet(d).f32Const(0).f32Store();
+            fn.localGet(d).i32Const(4).i32Add().localSet(d);
+          });
+        });
+      },
+    );
   });
   return fn;
 }
@@ -244,7 +268,8 @@ function emitCompact(): FunctionBuilder {
 /** The kernel's exports, as the driver calls them. */
 interface GemmExports {
   memory: WebAssembly.Memory;
-  pack(src: number, lineStride: number, kStride: number, lines: number, K: number, width: number, dest: number): void;
+  packA(src: number, lineStride: number, kStride: number, lines: number, K: number, dest: number): void;
+  packB(src: number, lineStride: number, kStride: number, lines: number, K: number, dest: number): void;
   compact(c: number, rows: number, fromStride: number, toStride: number): void;
   gemm(a: number, b: number, c: number, mPanels: number, nPanels: number, kc: number,
     aPanelBytes: number, bPanelBytes: number, ldcBytes: number, accumulate: number): void;
@@ -312,17 +337,17 @@ export class WasmGemm {
     const aSpan = stagedSpan(aRowStride, aColStride, M, K);
     const bSpan = stagedSpan(bColStride, bRowStride, N, K);
     const view = this.reserve(4 * (stageAt + Math.max(aSpan, bSpan, 0)));
-    const { gemm, pack, compact } = this.exports;
+    const { gemm, packA, packB, compact } = this.exports;
 
     if (aSpan > 0) {
       view.set(aData.subarray(aStart, aStart + aSpan), stageAt);
-      pack(4 * stageAt, 4 * aRowStride, 4 * aColStride, M, K, rows, 4 * aAt);
+      packA(4 * stageAt, 4 * aRowStride, 4 * aColStride, M, K, 4 * aAt);
     } else {
       packPanels(view, aAt, aData, aStart, aRowStride, aColStride, M, K, rows);
     }
     if (bSpan > 0) {
       view.set(bData.subarray(bStart, bStart + bSpan), stageAt);
-      pack(4 * stageAt, 4 * bColStride, 4 * bRowStride, N, K, TILE_COLUMNS, 4 * bAt);
+      packB(4 * stageAt, 4 * bColStride, 4 * bRowStride, N, K, 4 * bAt);
     } else {
       packPanels(view, bAt, bData, bStart, bColStride, bRowStride, N, K, TILE_COLUMNS);
     }
