@@ -35,8 +35,16 @@
  * result carries only its final rounding, plus one per block of 256 steps of k in the blocked
  * kernel (partial sums wait in the output between blocks).
  *
- * Speed (float32, one core of the project's machine, Node 20): about 4.5–5 GFLOP/s for square
- * sizes 128–1024, the same with either transpose flag; a few GFLOP/s down to 16×16×16.
+ * A third fast path, for float32 only: a 4×8 register-tiled micro-kernel in WebAssembly SIMD,
+ * emitted from TypeScript (src/tensor/wasm/gemm.ts). It sums in float32, four lanes at a time.
+ * `multiply` sends a float32 product there when the backend allows it ({@link setMatmulBackend},
+ * or the environment variable `SUPERPOSITION_MATMUL=js|wasm|auto`) and, under `'auto'`, when
+ * the product is big enough to pay for packing (`useWasm`). {@link lastMatmulKernel} names the
+ * kernel that ran. Float64 always runs in JavaScript.
+ *
+ * Speed (float32, one core of the project's machine, Node 20): the JS kernels about 4.5–5
+ * GFLOP/s for square sizes 128–1024, the same with either transpose flag; the WebAssembly kernel
+ * about 25–45 GFLOP/s there (see the README's benchmark tables).
  *
  * @module
  */

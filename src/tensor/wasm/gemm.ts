@@ -45,7 +45,7 @@ import { FunctionBuilder, type Local, ModuleBuilder } from './emitter.js';
 export const TILE_COLUMNS = 8;
 /**
  * Rows per micro-tile. 4×8 uses 8 accumulators + 2 B vectors + 1 splat = 11 of x64's 16 vector
- * registers. Measured beside 2×8, 6×8 and 4×12 in `bench/wasm-tiles.ts` (figures in the guide).
+ * registers. Measured beside 2×8 and 6×8 with `npx tsx bench/tiles.ts` (figures in the guide).
  */
 export const TILE_ROWS = 4;
 /** Steps of k per block: a B micro-panel (KC×8 floats, 8 KiB) stays in L1 across the A panels. */
