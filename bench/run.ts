@@ -5,6 +5,7 @@
  *     npm run bench                          every group, full sizes
  *     npm run bench -- --quick               under a minute: shorter budgets, no 1024² matmul
  *     npm run bench -- --filter matmul       one group
+ *     npm run bench -- --backend js          our matmul on the JS kernels only (default: auto)
  *
  * The markdown table goes to stdout, progress to stderr, and the figures to
  * `bench/results/<timestamp>.json` and `bench/results/latest.json`.
@@ -27,6 +28,7 @@ Times this engine beside @tensorflow/tfjs (cpu and wasm backends) on the same wo
 
   --quick            shorter time budgets and no 1024×1024 matmul (whole run under a minute)
   --filter <group>   run one group: ${GROUPS.join(', ')}
+  --backend <name>   our matmul kernels: auto (default; WebAssembly where it pays), js, or wasm
   --help             show this text
 
 Prints a markdown table on stdout and writes bench/results/<timestamp>.json and latest.json.`;
@@ -39,7 +41,10 @@ const BUDGETS: Record<'quick' | 'full', MeasureOptions> = {
 interface Options {
   quick: boolean;
   groups: Group[];
+  backend: sp.MatmulBackend;
 }
+
+const MATMUL_BACKENDS: readonly sp.MatmulBackend[] = ['auto', 'js', 'wasm'];
 
 /** Exits with status 2 and a message on stderr: the command line was wrong. */
 function usageError(message: string): never {
@@ -52,7 +57,7 @@ function isGroup(name: string): name is Group {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { quick: false, groups: [...GROUPS] };
+  const options: Options = { quick: false, groups: [...GROUPS], backend: 'auto' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     // `--filter=matmul` is accepted as well as `--filter matmul`.
@@ -70,6 +75,12 @@ function parseArgs(argv: readonly string[]): Options {
       if (group === undefined || group === '') usageError(`--filter needs a group: ${GROUPS.join(', ')}`);
       if (!isGroup(group)) usageError(`unknown group '${group}'; the groups are: ${GROUPS.join(', ')}`);
       options.groups = [group];
+    } else if (flag === '--backend') {
+      const backend = inlineValue ?? argv[++i];
+      if (!(MATMUL_BACKENDS as readonly (string | undefined)[]).includes(backend)) {
+        usageError(`--backend needs one of ${MATMUL_BACKENDS.join(', ')}, got '${backend ?? ''}'`);
+      }
+      options.backend = backend as sp.MatmulBackend;
     } else if (arg.startsWith('-')) {
       usageError(`unknown flag '${flag}'`);
     } else {
@@ -132,6 +143,7 @@ async function runCase(benchCase: BenchCase, tf: TF, budget: MeasureOptions): Pr
     const run = benchCase.ours(benchCase.inputs.map((shape, index) => sp.tensor(data[index], shape)));
     const first = run();
     ourOutput = { values: first.toTypedArray(), shape: first.shape };
+    result.kernel = sp.lastMatmulKernel();
     let sink: Tensor = first;
     result.timings.ours = await measure(`${label} / ours`, () => {
       sink = run();
@@ -190,6 +202,7 @@ async function main(): Promise<void> {
   const mode = options.quick ? 'quick' : 'full';
   const budget = BUDGETS[mode];
   const started = new Date();
+  sp.setMatmulBackend(options.backend);
   const { tf, info } = await loadTfjs();
   const host = machine(info);
   const cases = buildCases(options.groups, options.quick);
@@ -203,7 +216,7 @@ async function main(): Promise<void> {
 
   process.stdout.write(
     [
-      `## superposition vs tfjs (${mode} run, groups: ${options.groups.join(', ')})`,
+      `## superposition vs tfjs (${mode} run, groups: ${options.groups.join(', ')}, our matmul backend: ${options.backend})`,
       '',
       `Node ${host.node} · ${host.cpu} (${host.cores} logical cores) · ${host.platform}`,
       `tfjs ${host.tfjs}: cpu backend, wasm backend (${host.wasm}) · ${started.toISOString()} · ${seconds.toFixed(1)} s`,
@@ -221,7 +234,7 @@ async function main(): Promise<void> {
     ratios: { 'tfjs-cpu/ours': ratio(r, 'tfjs-cpu'), 'tfjs-wasm/ours': ratio(r, 'tfjs-wasm') },
     gflops: r.flops === undefined ? undefined : Object.fromEntries(ENGINES.map((engine) => [engine, gflops(r, engine)])),
   }));
-  const report = { date: started.toISOString(), mode, groups: options.groups, seconds, machine: host, budget, results: figures };
+  const report = { date: started.toISOString(), mode, groups: options.groups, matmulBackend: options.backend, seconds, machine: host, budget, results: figures };
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   writeJsonAtomic(path.join(resultsDir, `${stamp}.json`), report);
   writeJsonAtomic(path.join(resultsDir, 'latest.json'), report);
