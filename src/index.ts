@@ -41,4 +41,5 @@ export * from './optim/index.js';
 export * from './models/index.js';
 export * from './analysis/index.js';
 export * from './io/index.js';
+export * from './persistence/index.js';
 export * from './plot/index.js';

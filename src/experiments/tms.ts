@@ -31,7 +31,7 @@ import {
   classifyFeatures, countPolysemantic, dimensionsPerFeature, featureDimensionality, type FeatureStatus, featureNorms, instanceWeights,
   interference, neuronPolysemanticity,
 } from '../analysis/index.js';
-import type { TrainingState } from '../models/checkpoint.js';
+import type { TrainingState } from '../models/training-state.js';
 import { importanceTensor } from '../models/data.js';
 import { ToyModel, type ToyModelKind, trainToyModel } from '../models/tms.js';
 import { formatNumber, matrixToJson, valuesToJson } from './format.js';

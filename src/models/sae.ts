@@ -43,7 +43,7 @@ import { noGrad } from '../autograd/engine.js';
 import { add, detach, exp, matmul, mean, mul, relu, square, sub, sum } from '../autograd/index.js';
 import { type Variable, parameter } from '../autograd/variable.js';
 import { Adam } from '../optim/adam.js';
-import { type TrainingState, restoreParameters, snapshot } from './checkpoint.js';
+import { type TrainingState, restoreParameters, snapshot } from './training-state.js';
 import { kaimingUniform } from '../optim/init.js';
 import { full, zeros } from '../tensor/creation.js';
 import { fail, formatShape } from '../tensor/errors.js';
@@ -412,7 +412,7 @@ export interface SaeTrainOptions {
   /**
    * Receives the full training state every `checkpointEvery` steps: parameters, Adam's state, the
    * generator (role `data`, shared by sampling and resampling) and the counter `sinceFired`
-   * (int32 [I·d_sae], steps since each latent fired). See checkpoint.ts.
+   * (int32 [I·d_sae], steps since each latent fired). See training-state.ts.
    */
   onCheckpoint?: (state: TrainingState) => void;
   /**

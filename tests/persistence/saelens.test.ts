@@ -4,7 +4,7 @@
  * every malformed folder refused with a message naming the problem.
  */
 import { describe, expect, it } from 'vitest';
-import { loadSae, loadToyModel, saveSae, saveToyModel } from '../../src/io/saelens.js';
+import { loadSae, loadToyModel, saveSae, saveToyModel } from '../../src/persistence/saelens.js';
 import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
 import { SAE_ARCHITECTURES, SparseAutoencoder } from '../../src/models/sae.js';
 import { TOY_MODEL_KINDS, ToyModel } from '../../src/models/tms.js';
