@@ -299,7 +299,7 @@ export interface SaeMeasures {
 
 /** Encodes and decodes `x` [1, B, d_in] and takes every measure (see the module notes). */
 export function measureSae(sae: SparseAutoencoder, x: Tensor, trueFeatures: Tensor | null): SaeMeasures {
-  const { features, reconstruction } = noGrad(() => sae.forward(x));
+  const { latents, reconstruction } = noGrad(() => sae.forward(x));
   let fve: number | null;
   try {
     fve = fractionOfVarianceExplained(x, reconstruction);
@@ -308,10 +308,10 @@ export function measureSae(sae: SparseAutoencoder, x: Tensor, trueFeatures: Tens
     if (!(error instanceof TensorError)) throw error;
     fve = null;
   }
-  const fireCounts = latentFireCounts(features);
+  const fireCounts = latentFireCounts(latents);
   const decoder = sae.decoderDirections(0);
   return {
-    l0: l0(features),
+    l0: l0(latents),
     mse: meanSquaredError(x, reconstruction),
     fve,
     dead: deadLatents(fireCounts).length,
