@@ -152,7 +152,6 @@ export async function main(argv: readonly string[], io: CliIO = nodeIO()): Promi
       columns: io.stderr.columns,
       now: io.now,
     });
-    // `files` rides along for the commands that write folders (lesson.ts reads it; CommandContext does not declare it yet).
     const context = { out: (text: string) => void io.stdout.write(text), progress, readFile: io.readFile ?? readFileWithNode, files: io.files ?? nodeDirectoryIO() };
     await prepared.run(context);
     return 0;
