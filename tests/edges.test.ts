@@ -187,3 +187,26 @@ describe('gradients at the edges follow PyTorch', () => {
     expect(gradOf((v) => ag.mul(ag.expand(v, [2, 3]), w), x)).toEqual([6, 15]);
   });
 });
+
+describe('matmul and concat at the edges', () => {
+  it('matmul equals its triple loop with ±0, ±∞ and NaN, on packed, transposed and stride-0 operands', () => {
+    fc.assert(fc.property(fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 1, max: 5 })).chain(([m, kk, n]) =>
+      fc.tuple(edgeTensorArb([m, kk]), edgeTensorArb([kk, n]), fc.boolean())), ([a, b, broadcastBatch]) => {
+      const left = broadcastBatch ? k.expand(k.unsqueeze(a, 0), [2, ...a.shape]) : a;
+      for (const right of [b, k.transpose(k.contiguous(k.transpose(b, 0, 1)), 0, 1)]) {
+        const fast = k.matmul(left, right);
+        const reference = k.matmulReference(left, right);
+        expect(k.allClose(fast, reference, { rtol: 1e-12, atol: 1e-12, equalNaN: true })).toBe(true);
+      }
+    }), { numRuns: 80 });
+  });
+
+  it('concat equals its definition on stride-0 and strided views holding NaN and ±∞', () => {
+    fc.assert(fc.property(shapeArb({ minRank: 1, maxRank: 3, maxDim: 3 }).chain((s) => layoutsArb(s)), (layouts) => {
+      const [packed, view] = layouts;
+      expect(k.arrayEqual(k.concat([packed, view], 0), k.concatReference([packed, view], 0))).toBe(true);
+      const expanded = layouts[2];
+      expect(k.arrayEqual(k.concat([expanded, expanded], -1), k.concatReference([expanded, expanded], -1))).toBe(true);
+    }), { numRuns: 60 });
+  });
+});

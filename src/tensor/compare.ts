@@ -33,6 +33,25 @@ export interface AllCloseOptions {
 }
 
 /**
+ * `allClose` written plainly: for every multi-index (i₀, …) of the broadcast shape, find each
+ * operand's element by `offset + Σₖ iₖ · strideₖ` (stride 0 along broadcast axes) and compare.
+ * The same answers as `allClose`, slower.
+ */
+export function allCloseReference(a: Tensor, b: Tensor, options: AllCloseOptions = {}): boolean {
+  const { rtol, atol, equalNaN } = checkAllCloseArguments('allCloseReference', a, b, options);
+  const shape = broadcastShapes('allCloseReference', a.shape, b.shape);
+  const aStrides = broadcastStrides(a.shape, a.strides, shape);
+  const bStrides = broadcastStrides(b.shape, b.strides, shape);
+  const size = sizeOf(shape);
+  for (let flat = 0; flat < size; flat++) {
+    const aPosition = positionAt(flat, shape, aStrides, a.offset);
+    const bPosition = positionAt(flat, shape, bStrides, b.offset);
+    if (!elementsClose(a.data[aPosition], b.data[bPosition], rtol, atol, equalNaN)) return false;
+  }
+  return true;
+}
+
+/**
  * Whether every pair of elements of `a` and `b`, broadcast together, satisfies
  * |a − b| ≤ atol + rtol · |b|. Shapes that do not broadcast are an error, as in NumPy.
  *
@@ -70,25 +89,6 @@ export function allClose(a: Tensor, b: Tensor, options: AllCloseOptions = {}): b
         if (!elementsClose(aData[p], bData[q], rtol, atol, equalNaN)) return false;
       }
     }
-  }
-  return true;
-}
-
-/**
- * `allClose` written plainly: for every multi-index (i₀, …) of the broadcast shape, find each
- * operand's element by `offset + Σₖ iₖ · strideₖ` (stride 0 along broadcast axes) and compare.
- * The same answers as `allClose`, slower.
- */
-export function allCloseReference(a: Tensor, b: Tensor, options: AllCloseOptions = {}): boolean {
-  const { rtol, atol, equalNaN } = checkAllCloseArguments('allCloseReference', a, b, options);
-  const shape = broadcastShapes('allCloseReference', a.shape, b.shape);
-  const aStrides = broadcastStrides(a.shape, a.strides, shape);
-  const bStrides = broadcastStrides(b.shape, b.strides, shape);
-  const size = sizeOf(shape);
-  for (let flat = 0; flat < size; flat++) {
-    const aPosition = positionAt(flat, shape, aStrides, a.offset);
-    const bPosition = positionAt(flat, shape, bStrides, b.offset);
-    if (!elementsClose(a.data[aPosition], b.data[bPosition], rtol, atol, equalNaN)) return false;
   }
   return true;
 }

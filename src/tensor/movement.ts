@@ -322,6 +322,35 @@ export function contiguous(x: Tensor): Tensor {
 // concat, stack
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * {@link concat} by its definition, one element at a time: for each output index, find the
+ * input whose range on `axis` holds it and read that input through its strides. Slow and plain;
+ * the tests hold `concat` equal to it.
+ */
+export function concatReference(tensors: readonly Tensor[], axis = 0): Tensor {
+  const { at, shape } = checkConcat('concat', tensors, axis);
+  const rank = shape.length;
+  const out: TypedArray = allocate(tensors[0].dtype, sizeOf(shape));
+  const index = new Array<number>(rank).fill(0);
+  for (let flat = 0; flat < out.length; flat++) {
+    // Decode the row-major position into a full index.
+    let rest = flat;
+    for (let a = rank - 1; a >= 0; a--) {
+      index[a] = rest % shape[a];
+      rest = Math.floor(rest / shape[a]);
+    }
+    // Walk past whole inputs until index[at] falls inside one.
+    let k = 0;
+    let along = index[at];
+    while (along >= tensors[k].shape[at]) along -= tensors[k++].shape[at];
+    const t = tensors[k];
+    let position = t.offset;
+    for (let a = 0; a < rank; a++) position += (a === at ? along : index[a]) * t.strides[a];
+    out[flat] = t.data[position];
+  }
+  return new Tensor(out, shape);
+}
+
 /** Blocks at least this long are copied with `TypedArray.set` (a memcpy); shorter ones by a loop. */
 const SET_MIN_BLOCK = 32;
 
@@ -365,35 +394,6 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
         for (let i = from; i < from + block; i++) out[written++] = source[i];
       }
     }
-  }
-  return new Tensor(out, shape);
-}
-
-/**
- * {@link concat} by its definition, one element at a time: for each output index, find the
- * input whose range on `axis` holds it and read that input through its strides. Slow and plain;
- * the tests hold `concat` equal to it.
- */
-export function concatReference(tensors: readonly Tensor[], axis = 0): Tensor {
-  const { at, shape } = checkConcat('concat', tensors, axis);
-  const rank = shape.length;
-  const out: TypedArray = allocate(tensors[0].dtype, sizeOf(shape));
-  const index = new Array<number>(rank).fill(0);
-  for (let flat = 0; flat < out.length; flat++) {
-    // Decode the row-major position into a full index.
-    let rest = flat;
-    for (let a = rank - 1; a >= 0; a--) {
-      index[a] = rest % shape[a];
-      rest = Math.floor(rest / shape[a]);
-    }
-    // Walk past whole inputs until index[at] falls inside one.
-    let k = 0;
-    let along = index[at];
-    while (along >= tensors[k].shape[at]) along -= tensors[k++].shape[at];
-    const t = tensors[k];
-    let position = t.offset;
-    for (let a = 0; a < rank; a++) position += (a === at ? along : index[a]) * t.strides[a];
-    out[flat] = t.data[position];
   }
   return new Tensor(out, shape);
 }

@@ -38,6 +38,13 @@
  * {@link reduceReference} computes the same results in the plainest way: it lists each output's
  * elements and applies the definition above. It is the one to read first.
  *
+ * Reading order, top to bottom: the reference, the public reductions (each a few lines: plan,
+ * fold, finish), then the planning helpers and the folds, fast paths last. To follow `sum`: its
+ * definition is the `'sum'` case of {@link reduceReference}; its fast path is {@link sum} → `addFold`
+ * → `addRuns` / `addRows` / `addStrided`; its backward is the `sum` row of the rule table at the
+ * top of `autograd/ops/reduce.ts` (dx = dy copied along the reduced axes). Every reduction's
+ * backward is its row in that table, beside its forward.
+ *
  * @module
  */
 import { type DType, allocate, isFloat } from './dtype.js';
@@ -69,6 +76,273 @@ export type ReduceOp = 'sum' | 'mean' | 'max' | 'min' | 'argmax' | 'argmin' | 'n
 
 /** The three loop layouts a reduction can take; see the module notes. */
 export type ReductionPath = 'runs' | 'rows' | 'strided';
+
+// ---------------------------------------------------------------------------------------------
+// The reference: list each output's elements, then apply the definition.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The plain definition of every reduction, for reading and for testing the fast paths against.
+ *
+ * It visits the elements in row-major order, finds each one's place in memory and its output slot
+ * from its multi-index (by division, one element at a time), collects each slot's elements in a
+ * list, and then applies the formula from the module notes to each list.
+ *
+ * @param op - which reduction; `norm1`/`norm2` are {@link norm} with p = 1 / 2.
+ * @param x - the input.
+ * @param axes - the axes to reduce; `argmax`/`argmin` accept one axis or undefined.
+ * @param options - `keepDims`, and `correction` for `variance`.
+ *
+ * @example
+ * ```ts
+ * reduceReference('sum', tensor([[1, 2], [3, 4]]), 0).toArray();   // returns [4, 6]
+ * ```
+ */
+export function reduceReference(op: ReduceOp, x: Tensor, axes?: Axes, options?: VarianceOptions): Tensor {
+  if (op === 'argmax' || op === 'argmin') {
+    if (Array.isArray(axes) && axes.length === 1) axes = axes[0] as number;
+    axes = argAxes(op, x, axes as number | undefined);
+  }
+  const plan = planReduction(op, x, axes, options);
+  if (op === 'max' || op === 'min' || op === 'argmax' || op === 'argmin') checkNotEmpty(op, x, plan);
+  const correction = op === 'variance' ? checkCorrection(x, options) : 0;
+
+  // Output strides over the input's axes: 0 on a reduced axis, so all its elements share a slot.
+  const outStrides = outputStrides(x.shape, plan.reduced);
+  const lists: number[][] = Array.from({ length: plan.outSize }, () => []);
+  for (let flat = 0; flat < x.size; flat++) {
+    const position = positionAt(flat, x.shape, x.strides, x.offset);
+    const slot = positionAt(flat, x.shape, outStrides, 0);
+    lists[slot].push(x.data[position]);
+  }
+
+  const results = new Float64Array(plan.outSize);
+  for (let slot = 0; slot < plan.outSize; slot++) {
+    const list = lists[slot];
+    const n = list.length;
+    const total = list.reduce((acc, v) => acc + v, 0);
+    switch (op) {
+      case 'sum':
+        results[slot] = total;
+        break;
+      case 'mean':
+        results[slot] = total / n;
+        break;
+      case 'max':
+        results[slot] = list.reduce((acc, v) => Math.max(acc, v), -Infinity);
+        break;
+      case 'min':
+        results[slot] = list.reduce((acc, v) => Math.min(acc, v), Infinity);
+        break;
+      case 'argmax':
+      case 'argmin': {
+        // The first NaN if there is one, else the first position of the extreme value.
+        const firstNaN = list.findIndex((v) => Number.isNaN(v));
+        const extreme = op === 'argmax' ? list.reduce((acc, v) => Math.max(acc, v), -Infinity) : list.reduce((acc, v) => Math.min(acc, v), Infinity);
+        results[slot] = firstNaN >= 0 ? firstNaN : list.indexOf(extreme);
+        break;
+      }
+      case 'norm1':
+        results[slot] = list.reduce((acc, v) => acc + Math.abs(v), 0);
+        break;
+      case 'norm2':
+        results[slot] = Math.sqrt(list.reduce((acc, v) => acc + v * v, 0));
+        break;
+      case 'variance': {
+        const average = total / n;
+        const squares = list.reduce((acc, v) => acc + (v - average) * (v - average), 0);
+        results[slot] = squares / Math.max(0, n - correction);
+        break;
+      }
+      default:
+        fail('reduceReference', `unknown reduction ${String(op)}`);
+    }
+  }
+  const dtype = op === 'argmax' || op === 'argmin' ? 'int32' : op === 'sum' || op === 'max' || op === 'min' ? x.dtype : floatResult(x.dtype);
+  return finish(op, results, plan, dtype, x);
+}
+
+function checkCorrection(x: Tensor, options: VarianceOptions | undefined): number {
+  const correction = options?.correction ?? 0;
+  if (typeof correction !== 'number' || !Number.isFinite(correction) || correction < 0) {
+    fail('variance', `correction must be a finite number ≥ 0 (0 population, 1 unbiased), got ${String(correction)} for shape ${formatShape(x.shape)}`);
+  }
+  return correction;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The public reductions.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The sum over `axes`: y = Σᵢ xᵢ. An empty set sums to 0. Keeps the input's dtype; an int32
+ * result outside the int32 range is a TensorError.
+ *
+ * @param x - the input.
+ * @param axes - one axis, a list, or undefined for all axes (a scalar result).
+ * @param options - `keepDims` keeps the reduced axes as size-1 dims.
+ *
+ * @example
+ * ```ts
+ * sum(tensor([[1, 2], [3, 4]])).item();                    // returns 10
+ * sum(tensor([[1, 2], [3, 4]]), 0).toArray();              // returns [4, 6]
+ * sum(tensor([[1, 2], [3, 4]]), 1, { keepDims: true }).shape;   // returns [2, 1]
+ * ```
+ */
+export function sum(x: Tensor, axes?: Axes, options?: ReduceOptions): Tensor {
+  const plan = planReduction('sum', x, axes, options);
+  const acc = new Float64Array(plan.outSize);
+  addFold(x, plan, 'value', null, acc);
+  return finish('sum', acc, plan, x.dtype, x);
+}
+
+/**
+ * The mean over `axes`: y = (1/n) Σᵢ xᵢ. An empty set gives NaN, as in NumPy. int32 input gives
+ * float32.
+ *
+ * @example
+ * ```ts
+ * mean(tensor([[1, 2], [3, 4]]), 1).toArray();   // returns [1.5, 3.5]
+ * ```
+ */
+export function mean(x: Tensor, axes?: Axes, options?: ReduceOptions): Tensor {
+  const plan = planReduction('mean', x, axes, options);
+  const acc = new Float64Array(plan.outSize);
+  addFold(x, plan, 'value', null, acc);
+  for (let slot = 0; slot < acc.length; slot++) acc[slot] /= plan.count;
+  return finish('mean', acc, plan, floatResult(x.dtype), x);
+}
+
+/**
+ * The largest element over `axes`. NaN propagates: any NaN makes the result NaN. Reducing an
+ * empty set is a TensorError (a max of nothing has no value). Keeps the input's dtype.
+ *
+ * @example
+ * ```ts
+ * max(tensor([[1, 5], [3, 4]]), 0).toArray();   // returns [3, 5]
+ * ```
+ */
+export function max(x: Tensor, axes?: Axes, options?: ReduceOptions): Tensor {
+  return extreme('max', x, axes, options, 1);
+}
+
+/**
+ * The smallest element over `axes`. NaN propagates, an empty set is a TensorError, the dtype is
+ * kept; see {@link max}.
+ *
+ * @example
+ * ```ts
+ * min(tensor([[1, 5], [3, 4]]), 1).toArray();   // returns [1, 3]
+ * ```
+ */
+export function min(x: Tensor, axes?: Axes, options?: ReduceOptions): Tensor {
+  return extreme('min', x, axes, options, -1);
+}
+
+function extreme(op: 'max' | 'min', x: Tensor, axes: Axes, options: ReduceOptions | undefined, sign: 1 | -1): Tensor {
+  const plan = planReduction(op, x, axes, options);
+  checkNotEmpty(op, x, plan);
+  const best = new Float64Array(plan.outSize);
+  extremeFold(x, plan, sign, best, new Int32Array(plan.outSize));
+  return finish(op, best, plan, x.dtype, x);
+}
+
+/**
+ * The position of the largest element, as int32: along `axis`, or over all axes (then the
+ * row-major flat index, as in NumPy). Ties go to the lowest index; a NaN counts as the largest,
+ * so the first NaN's index is returned. An empty set is a TensorError.
+ *
+ * @param x - the input.
+ * @param axis - one axis, or undefined for the flat index over all axes.
+ * @param options - `keepDims` keeps the reduced axis (or all axes) as size 1.
+ *
+ * @example
+ * ```ts
+ * argmax(tensor([[1, 5], [7, 4]]), 1).toArray();   // returns [1, 0]
+ * argmax(tensor([[1, 5], [7, 4]])).item();         // returns 2
+ * ```
+ */
+export function argmax(x: Tensor, axis?: number, options?: ReduceOptions): Tensor {
+  return argExtreme('argmax', x, axis, options, 1);
+}
+
+/**
+ * The position of the smallest element, as int32; ties, NaN and empty sets as in {@link argmax}.
+ *
+ * @example
+ * ```ts
+ * argmin(tensor([[1, 5], [7, 4]]), 0).toArray();   // returns [0, 1]
+ * ```
+ */
+export function argmin(x: Tensor, axis?: number, options?: ReduceOptions): Tensor {
+  return argExtreme('argmin', x, axis, options, -1);
+}
+
+function argExtreme(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined, options: ReduceOptions | undefined, sign: 1 | -1): Tensor {
+  if (!(x instanceof Tensor)) fail(op, `expected a Tensor, got ${describe(x)}`);
+  const plan = planReduction(op, x, argAxes(op, x, axis), options);
+  checkNotEmpty(op, x, plan);
+  const at = new Int32Array(plan.outSize);
+  extremeFold(x, plan, sign, new Float64Array(plan.outSize), at);
+  return new Tensor(at, plan.outShape);
+}
+
+/**
+ * The L1 or L2 norm over `axes`: ‖x‖₁ = Σᵢ |xᵢ|, ‖x‖₂ = √(Σᵢ xᵢ²). An empty set has norm 0.
+ * int32 input gives float32.
+ *
+ * @param x - the input.
+ * @param p - 1 or 2 (default 2).
+ * @param axes - one axis, a list, or undefined for all axes.
+ * @param options - `keepDims`.
+ *
+ * @example
+ * ```ts
+ * norm(tensor([3, -4])).item();      // returns 5
+ * norm(tensor([3, -4]), 1).item();   // returns 7
+ * norm(tensor([[3, 4], [6, 8]]), 2, 1).toArray();   // returns [5, 10]
+ * ```
+ */
+export function norm(x: Tensor, p: 1 | 2 = 2, axes?: Axes, options?: ReduceOptions): Tensor {
+  if (p !== 1 && p !== 2) {
+    fail('norm', `p must be 1 or 2 (the L1 or L2 norm), got ${String(p)}${x instanceof Tensor ? ` for shape ${formatShape(x.shape)}` : ''}`);
+  }
+  const plan = planReduction('norm', x, axes, options);
+  const acc = new Float64Array(plan.outSize);
+  addFold(x, plan, p === 1 ? 'abs' : 'square', null, acc);
+  if (p === 2) for (let slot = 0; slot < acc.length; slot++) acc[slot] = Math.sqrt(acc[slot]);
+  return finish('norm', acc, plan, floatResult(x.dtype), x);
+}
+
+/**
+ * The variance over `axes`: Σᵢ (xᵢ − x̄)² / max(0, n − correction), with x̄ the mean over the same
+ * axes. The population variance by default (correction 0); `correction: 1` is the unbiased sample
+ * variance, as in PyTorch. Two passes (mean, then squared deviations) keep it accurate when the
+ * mean is large next to the spread. NaN when the divisor is 0. int32 input gives float32.
+ *
+ * @param x - the input.
+ * @param axes - one axis, a list, or undefined for all axes.
+ * @param options - `keepDims`, and `correction` (a finite number ≥ 0).
+ *
+ * @example
+ * ```ts
+ * variance(tensor([1, 2, 3, 4])).item();                      // returns 1.25
+ * variance(tensor([1, 2, 3, 4]), 0, { correction: 1 }).item();   // returns 1.6666666269302368 (5/3 in float32)
+ * ```
+ */
+export function variance(x: Tensor, axes?: Axes, options?: VarianceOptions): Tensor {
+  const plan = planReduction('variance', x, axes, options);
+  const correction = checkCorrection(x, options);
+  const center = new Float64Array(plan.outSize);
+  addFold(x, plan, 'value', null, center);
+  for (let slot = 0; slot < center.length; slot++) center[slot] /= plan.count;
+  const acc = new Float64Array(plan.outSize);
+  addFold(x, plan, 'square', center, acc);
+  const divisor = Math.max(0, plan.count - correction);
+  for (let slot = 0; slot < acc.length; slot++) acc[slot] /= divisor;
+  return finish('variance', acc, plan, floatResult(x.dtype), x);
+}
+
 
 // ---------------------------------------------------------------------------------------------
 // Planning: shapes and validation, shared by the reference and the fast paths.
@@ -170,99 +444,6 @@ function finish(op: string, values: Float64Array, plan: Plan, dtype: DType, x: T
   }
   out.set(values);
   return new Tensor(out, plan.outShape);
-}
-
-// ---------------------------------------------------------------------------------------------
-// The reference: list each output's elements, then apply the definition.
-// ---------------------------------------------------------------------------------------------
-
-/**
- * The plain definition of every reduction, for reading and for testing the fast paths against.
- *
- * It visits the elements in row-major order, finds each one's place in memory and its output slot
- * from its multi-index (by division, one element at a time), collects each slot's elements in a
- * list, and then applies the formula from the module notes to each list.
- *
- * @param op - which reduction; `norm1`/`norm2` are {@link norm} with p = 1 / 2.
- * @param x - the input.
- * @param axes - the axes to reduce; `argmax`/`argmin` accept one axis or undefined.
- * @param options - `keepDims`, and `correction` for `variance`.
- *
- * @example
- * ```ts
- * reduceReference('sum', tensor([[1, 2], [3, 4]]), 0).toArray();   // returns [4, 6]
- * ```
- */
-export function reduceReference(op: ReduceOp, x: Tensor, axes?: Axes, options?: VarianceOptions): Tensor {
-  if (op === 'argmax' || op === 'argmin') {
-    if (Array.isArray(axes) && axes.length === 1) axes = axes[0] as number;
-    axes = argAxes(op, x, axes as number | undefined);
-  }
-  const plan = planReduction(op, x, axes, options);
-  if (op === 'max' || op === 'min' || op === 'argmax' || op === 'argmin') checkNotEmpty(op, x, plan);
-  const correction = op === 'variance' ? checkCorrection(x, options) : 0;
-
-  // Output strides over the input's axes: 0 on a reduced axis, so all its elements share a slot.
-  const outStrides = outputStrides(x.shape, plan.reduced);
-  const lists: number[][] = Array.from({ length: plan.outSize }, () => []);
-  for (let flat = 0; flat < x.size; flat++) {
-    const position = positionAt(flat, x.shape, x.strides, x.offset);
-    const slot = positionAt(flat, x.shape, outStrides, 0);
-    lists[slot].push(x.data[position]);
-  }
-
-  const results = new Float64Array(plan.outSize);
-  for (let slot = 0; slot < plan.outSize; slot++) {
-    const list = lists[slot];
-    const n = list.length;
-    const total = list.reduce((acc, v) => acc + v, 0);
-    switch (op) {
-      case 'sum':
-        results[slot] = total;
-        break;
-      case 'mean':
-        results[slot] = total / n;
-        break;
-      case 'max':
-        results[slot] = list.reduce((acc, v) => Math.max(acc, v), -Infinity);
-        break;
-      case 'min':
-        results[slot] = list.reduce((acc, v) => Math.min(acc, v), Infinity);
-        break;
-      case 'argmax':
-      case 'argmin': {
-        // The first NaN if there is one, else the first position of the extreme value.
-        const firstNaN = list.findIndex((v) => Number.isNaN(v));
-        const extreme = op === 'argmax' ? list.reduce((acc, v) => Math.max(acc, v), -Infinity) : list.reduce((acc, v) => Math.min(acc, v), Infinity);
-        results[slot] = firstNaN >= 0 ? firstNaN : list.indexOf(extreme);
-        break;
-      }
-      case 'norm1':
-        results[slot] = list.reduce((acc, v) => acc + Math.abs(v), 0);
-        break;
-      case 'norm2':
-        results[slot] = Math.sqrt(list.reduce((acc, v) => acc + v * v, 0));
-        break;
-      case 'variance': {
-        const average = total / n;
-        const squares = list.reduce((acc, v) => acc + (v - average) * (v - average), 0);
-        results[slot] = squares / Math.max(0, n - correction);
-        break;
-      }
-      default:
-        fail('reduceReference', `unknown reduction ${String(op)}`);
-    }
-  }
-  const dtype = op === 'argmax' || op === 'argmin' ? 'int32' : op === 'sum' || op === 'max' || op === 'min' ? x.dtype : floatResult(x.dtype);
-  return finish(op, results, plan, dtype, x);
-}
-
-function checkCorrection(x: Tensor, options: VarianceOptions | undefined): number {
-  const correction = options?.correction ?? 0;
-  if (typeof correction !== 'number' || !Number.isFinite(correction) || correction < 0) {
-    fail('variance', `correction must be a finite number ≥ 0 (0 population, 1 unbiased), got ${String(correction)} for shape ${formatShape(x.shape)}`);
-  }
-  return correction;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -553,177 +734,4 @@ function extremeStrided(x: Tensor, plan: Plan, sign: number, best: Float64Array,
       }
     }
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The public reductions.
-// ---------------------------------------------------------------------------------------------
-
-/**
- * The sum over `axes`: y = Σᵢ xᵢ. An empty set sums to 0. Keeps the input's dtype; an int32
- * result outside the int32 range is a TensorError.
- *
- * @param x - the input.
- * @param axes - one axis, a list, or undefined for all axes (a scalar result).
- * @param options - `keepDims` keeps the reduced axes as size-1 dims.
- *
- * @example
- * ```ts
- * sum(tensor([[1, 2], [3, 4]])).item();                    // returns 10
- * sum(tensor([[1, 2], [3, 4]]), 0).toArray();              // returns [4, 6]
- * sum(tensor([[1, 2], [3, 4]]), 1, { keepDims: true }).shape;   // returns [2, 1]
- * ```
- */
-export function sum(x: Tensor, axes?: Axes, options?: ReduceOptions): Tensor {
-  const plan = planReduction('sum', x, axes, options);
-  const acc = new Float64Array(plan.outSize);
-  addFold(x, plan, 'value', null, acc);
-  return finish('sum', acc, plan, x.dtype, x);
-}
-
-/**
- * The mean over `axes`: y = (1/n) Σᵢ xᵢ. An empty set gives NaN, as in NumPy. int32 input gives
- * float32.
- *
- * @example
- * ```ts
- * mean(tensor([[1, 2], [3, 4]]), 1).toArray();   // returns [1.5, 3.5]
- * ```
- */
-export function mean(x: Tensor, axes?: Axes, options?: ReduceOptions): Tensor {
-  const plan = planReduction('mean', x, axes, options);
-  const acc = new Float64Array(plan.outSize);
-  addFold(x, plan, 'value', null, acc);
-  for (let slot = 0; slot < acc.length; slot++) acc[slot] /= plan.count;
-  return finish('mean', acc, plan, floatResult(x.dtype), x);
-}
-
-/**
- * The largest element over `axes`. NaN propagates: any NaN makes the result NaN. Reducing an
- * empty set is a TensorError (a max of nothing has no value). Keeps the input's dtype.
- *
- * @example
- * ```ts
- * max(tensor([[1, 5], [3, 4]]), 0).toArray();   // returns [3, 5]
- * ```
- */
-export function max(x: Tensor, axes?: Axes, options?: ReduceOptions): Tensor {
-  return extreme('max', x, axes, options, 1);
-}
-
-/**
- * The smallest element over `axes`. NaN propagates, an empty set is a TensorError, the dtype is
- * kept; see {@link max}.
- *
- * @example
- * ```ts
- * min(tensor([[1, 5], [3, 4]]), 1).toArray();   // returns [1, 3]
- * ```
- */
-export function min(x: Tensor, axes?: Axes, options?: ReduceOptions): Tensor {
-  return extreme('min', x, axes, options, -1);
-}
-
-function extreme(op: 'max' | 'min', x: Tensor, axes: Axes, options: ReduceOptions | undefined, sign: 1 | -1): Tensor {
-  const plan = planReduction(op, x, axes, options);
-  checkNotEmpty(op, x, plan);
-  const best = new Float64Array(plan.outSize);
-  extremeFold(x, plan, sign, best, new Int32Array(plan.outSize));
-  return finish(op, best, plan, x.dtype, x);
-}
-
-/**
- * The position of the largest element, as int32: along `axis`, or over all axes (then the
- * row-major flat index, as in NumPy). Ties go to the lowest index; a NaN counts as the largest,
- * so the first NaN's index is returned. An empty set is a TensorError.
- *
- * @param x - the input.
- * @param axis - one axis, or undefined for the flat index over all axes.
- * @param options - `keepDims` keeps the reduced axis (or all axes) as size 1.
- *
- * @example
- * ```ts
- * argmax(tensor([[1, 5], [7, 4]]), 1).toArray();   // returns [1, 0]
- * argmax(tensor([[1, 5], [7, 4]])).item();         // returns 2
- * ```
- */
-export function argmax(x: Tensor, axis?: number, options?: ReduceOptions): Tensor {
-  return argExtreme('argmax', x, axis, options, 1);
-}
-
-/**
- * The position of the smallest element, as int32; ties, NaN and empty sets as in {@link argmax}.
- *
- * @example
- * ```ts
- * argmin(tensor([[1, 5], [7, 4]]), 0).toArray();   // returns [0, 1]
- * ```
- */
-export function argmin(x: Tensor, axis?: number, options?: ReduceOptions): Tensor {
-  return argExtreme('argmin', x, axis, options, -1);
-}
-
-function argExtreme(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined, options: ReduceOptions | undefined, sign: 1 | -1): Tensor {
-  if (!(x instanceof Tensor)) fail(op, `expected a Tensor, got ${describe(x)}`);
-  const plan = planReduction(op, x, argAxes(op, x, axis), options);
-  checkNotEmpty(op, x, plan);
-  const at = new Int32Array(plan.outSize);
-  extremeFold(x, plan, sign, new Float64Array(plan.outSize), at);
-  return new Tensor(at, plan.outShape);
-}
-
-/**
- * The L1 or L2 norm over `axes`: ‖x‖₁ = Σᵢ |xᵢ|, ‖x‖₂ = √(Σᵢ xᵢ²). An empty set has norm 0.
- * int32 input gives float32.
- *
- * @param x - the input.
- * @param p - 1 or 2 (default 2).
- * @param axes - one axis, a list, or undefined for all axes.
- * @param options - `keepDims`.
- *
- * @example
- * ```ts
- * norm(tensor([3, -4])).item();      // returns 5
- * norm(tensor([3, -4]), 1).item();   // returns 7
- * norm(tensor([[3, 4], [6, 8]]), 2, 1).toArray();   // returns [5, 10]
- * ```
- */
-export function norm(x: Tensor, p: 1 | 2 = 2, axes?: Axes, options?: ReduceOptions): Tensor {
-  if (p !== 1 && p !== 2) {
-    fail('norm', `p must be 1 or 2 (the L1 or L2 norm), got ${String(p)}${x instanceof Tensor ? ` for shape ${formatShape(x.shape)}` : ''}`);
-  }
-  const plan = planReduction('norm', x, axes, options);
-  const acc = new Float64Array(plan.outSize);
-  addFold(x, plan, p === 1 ? 'abs' : 'square', null, acc);
-  if (p === 2) for (let slot = 0; slot < acc.length; slot++) acc[slot] = Math.sqrt(acc[slot]);
-  return finish('norm', acc, plan, floatResult(x.dtype), x);
-}
-
-/**
- * The variance over `axes`: Σᵢ (xᵢ − x̄)² / max(0, n − correction), with x̄ the mean over the same
- * axes. The population variance by default (correction 0); `correction: 1` is the unbiased sample
- * variance, as in PyTorch. Two passes (mean, then squared deviations) keep it accurate when the
- * mean is large next to the spread. NaN when the divisor is 0. int32 input gives float32.
- *
- * @param x - the input.
- * @param axes - one axis, a list, or undefined for all axes.
- * @param options - `keepDims`, and `correction` (a finite number ≥ 0).
- *
- * @example
- * ```ts
- * variance(tensor([1, 2, 3, 4])).item();                      // returns 1.25
- * variance(tensor([1, 2, 3, 4]), 0, { correction: 1 }).item();   // returns 1.6666666269302368 (5/3 in float32)
- * ```
- */
-export function variance(x: Tensor, axes?: Axes, options?: VarianceOptions): Tensor {
-  const plan = planReduction('variance', x, axes, options);
-  const correction = checkCorrection(x, options);
-  const center = new Float64Array(plan.outSize);
-  addFold(x, plan, 'value', null, center);
-  for (let slot = 0; slot < center.length; slot++) center[slot] /= plan.count;
-  const acc = new Float64Array(plan.outSize);
-  addFold(x, plan, 'square', center, acc);
-  const divisor = Math.max(0, plan.count - correction);
-  for (let slot = 0; slot < acc.length; slot++) acc[slot] /= divisor;
-  return finish('variance', acc, plan, floatResult(x.dtype), x);
 }

@@ -85,7 +85,7 @@ export function shapesEqual(a: readonly number[], b: readonly number[]): boolean
 
 /**
  * The shape two operands broadcast to, or a {@link TensorError} naming `op` and both shapes, also
- * when that shape would hold more than {@link MAX_ELEMENTS} elements (every broadcasting op
+ * when that shape would hold more than 2³¹ − 1 elements (every broadcasting op
  * allocates its result only after this check).
  *
  *     broadcastShapes('add', [8,1,5], [4,1]) → [8,4,5]

@@ -14,6 +14,9 @@
  * Shapes: x is any shape; `axes` picks the reduced axes (all by default); `keepDims` keeps them
  * as size-1 dims. n is the number of elements folded into each output.
  *
+ * Each op is one row of `REDUCE_RULES` below: its forward kernel (in `tensor/reduce.ts`, whose
+ * `reduceReference` is the plain definition) beside its backward rule.
+ *
  * @module
  */
 import * as kernels from '../../tensor/reduce.js';
