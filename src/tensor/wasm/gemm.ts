@@ -4,7 +4,7 @@
  * Two halves:
  *
  * 1. {@link emitGemmModule} writes the kernel, instruction by instruction, with the emitter. Its
- *    one function, `gemm`, runs a register-tiled micro-kernel over packed panels:
+ *    main function, `gemm`, runs a register-tiled micro-kernel over packed panels:
  *
  *        for each panel of 8 columns of B (jp):            B micro-panel: kc×8 floats, stays in L1
  *          for each panel of MR rows of A (ip):            A block: MC×kc floats, stays in L2
@@ -23,6 +23,9 @@
  *    exact order the micro-kernel reads them, calls `gemm` once per cache block, and copies C out.
  *    Packing absorbs everything about the operands' layout (transpose flags, strides, broadcast
  *    stride-0 axes) and zero-pads ragged edges up to whole panels, so the kernel has one shape.
+ *    An operand whose elements lie close together is copied in as it lies (one `set`, a memcpy)
+ *    and packed by `packA` / `packB` in WebAssembly; a sparse strided view is packed from JS.
+ *    C comes back through `compact` (closing the padding columns) and one more `set`.
  *
  *        A packed: panel ip (MR rows), step k  →  floats [(ip·K + k)·MR + r],   r = 0 … MR−1
  *        B packed: panel jp (8 columns), step k →  floats [(jp·K + k)·8 + c],    c = 0 … 7
