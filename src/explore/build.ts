@@ -27,7 +27,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { BUILT_EXPLORE_URL } from './built.js';
+import { BUILT_EXPLORE_URL } from '../cli/explorable.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 

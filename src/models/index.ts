@@ -6,4 +6,4 @@
 export * from './data.js';
 export * from './tms.js';
 export * from './sae.js';
-export * from './checkpoint.js';
+export * from './training-state.js';

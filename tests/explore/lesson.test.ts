@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUILT_EXPLORE_URL, EXPLORE_FILE, readBuiltExplorable } from '../../src/explore/built.js';
+import { BUILT_EXPLORE_URL, EXPLORE_FILE, readBuiltExplorable } from '../../src/cli/explorable.js';
 import { parseHash } from '../../src/explore/settings.js';
 import { renderReport } from '../../src/plot/report.js';
 import { runCli } from '../support/cli.js';

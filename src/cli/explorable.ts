@@ -7,10 +7,10 @@
  * devDependency, and the library never needs it at run time; the page is the same for every
  * lesson run (its settings live in the URL hash), so it is made once, at build time.
  *
- * This file and build.ts are the explorable's Node side (the top layer, beside the CLI); the rest
- * of src/explore runs in the browser. Like src/cli/node-io.ts, it takes `fs` from
- * `process.getBuiltinModule` rather than importing `node:fs`: the library is built without Node's
- * types, which keeps Node out of the code meant for browsers.
+ * The page itself is src/explore (the top layer, above the CLI: its build-time tools import
+ * esbuild and playwright, and its browser code must not touch Node). Like node-io.ts, this file
+ * takes `fs` from `process.getBuiltinModule` rather than importing `node:fs`: the library is built
+ * without Node's types, which keeps Node out of the code meant for browsers.
  *
  * @module
  */
