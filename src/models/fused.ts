@@ -166,11 +166,14 @@ export function reluReadoutLoss(z: Tensor, b: Tensor, target: Tensor, weights: T
       out, instances, run, features);
     return new Tensor(out, [instances]);
   }, (dy, needs) => {
-    const dz = allocate(z.dtype, z.size);
+    // b's gradient is dz summed over the batch, and the engine's unbroadcast does that sum. When b
+    // needs it, dz is kept in float64, so that the sum adds unrounded terms and each gradient is
+    // rounded once (the engine converts both to the inputs' dtype): the same numbers as summing
+    // inside this loop, which is how training ran before, so runs stay reproducible.
+    const dz = allocate(needs[1] ? 'float64' : z.dtype, z.size);
     readoutGradLoop(z.data, z.offset, b.data, b.offset, target.data, target.offset, weights.data, weights.offset,
       dy.toTypedArray(), dz, instances, run, features);
     const gradient = new Tensor(dz, z.shape.slice());
-    // b's gradient is dz summed over the batch: the engine's unbroadcast does that sum.
     return [gradient, needs[1] ? gradient : null];
   });
 }
