@@ -95,7 +95,7 @@ export const FULL_PLAN: LessonPlan = {
   },
   superposition: { features: 5, hidden: 2, instances: 8, density: { high: 1, low: 0.02 }, importance: 0.9, steps: 3000, lr: 1e-2 },
   phase: { grid: 10, restarts: 8, steps: 2000 },
-  geometry: { features: 100, hidden: 10, instances: 12, density: { high: 1, low: 0.1 }, steps: 3000 },
+  geometry: { features: 200, hidden: 20, instances: 8, density: { high: 1, low: 0.1 }, steps: 2000 },
   sae: {},
 };
 
