@@ -361,7 +361,7 @@ function directionsSection(
               ...(bands.above > 0 ? [{ label: 'above 1', value: bands.above }] : []),
             ], {
               title: 'Represented features by where their Dᵢ sits',
-              xLabel: `Dᵢ within ${geometry.tolerance} of a named fraction, between them, or below 3/8 (sparser than any)`, yLabel: 'features',
+              xLabel: `where Dᵢ sits (within ${geometry.tolerance})`, yLabel: 'features',
             }),
             caption: fractionsCaption,
           },
