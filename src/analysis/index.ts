@@ -27,8 +27,8 @@ export {
   type Phase, type CandidateSolution, type PhaseOptions, type PhaseCell,
 } from './phase.js';
 export {
-  STICKY_FRACTIONS, polytope, nearestFraction, clusterDimensionalities,
-  type StickyName, type StickyFraction, type NearestFraction, type DimensionalityClusters,
+  STICKY_FRACTIONS, polytope, nearestFraction, clusterDimensionalities, bandDimensionalities,
+  type StickyName, type StickyFraction, type NearestFraction, type DimensionalityClusters, type DimensionalityBands,
 } from './geometry.js';
 export {
   l0, meanSquaredError, meanSquaredErrorPerElement, fractionOfVarianceExplained, latentFireCounts, latentDensities,

@@ -17,19 +17,25 @@
  * the same changes, written as flags, are the command line that reproduces the act
  * ({@link commandLine}), which the figures and the report give.
  *
- * The built-in plan and what it costs, measured with `npm start` on the shared 2-core machine this
- * was written on, while other work was running (load average above 4), so upper-ish figures:
- * one traced step 0.05 s; the hidden-ReLU act 10 s (6 densities × 4000 steps of batch 1024);
- * the ReLU and linear models 6 s together (8 densities × 3000 steps each, lr 1e-2, which reaches
- * the pentagon in a third of the default 10,000 steps at 1e-3); the 10 × 10 phase grid with 8
- * restarts 11 s; the geometry 22 s; the SAE and steering 4.5 s: 53 s in all (54 s of wall time
- * with Node's start). The geometry is the `geometry` default (200 features in 20 dims, 20
- * densities from 1 to 0.01, ≈ 100 s) cut down to 100 features in 10 dims at 12 densities from 1
- * to 0.1: 1/density up to 10, which is where the sticky fractions are (sparser than that, Dᵢ falls
- * below 3/8 and no named fraction is left to stick at). It still shows dimensions per feature at 1,
- * then 1/2, then near 2/5 and 3/8, and most represented Dᵢ in the fractions' range at a named
- * fraction (92 of 116 for seed 0, where chance would give 34%). {@link FAST_PLAN} shrinks every act
- * to a few dozen steps (0.4 s of work): the plumbing, not the science.
+ * The built-in plan and what it costs, measured with `lesson --out DIR --quiet` (what `npm start`
+ * runs) on the shared 2-core machine with the WebAssembly matmul, while other work was running
+ * (load average 9–11): 144 s of wall time but 52 s of CPU time (`time`'s user), so about 50 s on a
+ * quiet machine. Per act, in wall time under that load: one traced step 0.4 s; the hidden-ReLU act
+ * 30 s (6 densities × 4000 steps of batch 1024); the ReLU and linear models 28 s together
+ * (8 densities × 3000 steps each, lr 1e-2, which reaches the pentagon in a third of the default
+ * 10,000 steps at 1e-3); the 10 × 10 phase grid with 8 restarts 37 s; the geometry 29 s (20% of
+ * the run, ≈ 10 s quiet; alone, `geometry` with these flags took 16 s of CPU); the SAE and
+ * steering 19 s.
+ * The geometry is the paper's 200 features in 20 dims (the `geometry` default) at 8 densities from
+ * 1 to 0.1 and 2000 steps, not 20 densities from 1 to 0.01 and 3000 (12 densities from 1 to 0.1
+ * at 3000 steps took 102 s of wall time alone under that load): 1/density up to 10 spans the
+ * sticky fractions, and past 1/density ≈ 6 Dᵢ falls below 3/8, where no named fraction is left to
+ * stick at. For seed 0 dimensions per feature goes
+ * from 1 to 1/2 and then 3/8; 122 of the 135 represented Dᵢ in the fractions' range sit at a named
+ * fraction (90%, where chance gives 34%), and 201 of all 336 are below 3/8, 165 of them in the two
+ * sparsest instances. Cheaper settings blurred the fractions: 12 densities × 1000 steps at lr 1e-2
+ * put 75 of 194 at one; 8 × 2000 at lr 5e-3 with batch 64, 81 of 141. {@link FAST_PLAN} shrinks
+ * every act to a few dozen steps (0.4 s of work): the plumbing, not the science.
  *
  * The figures ({@link LessonFigures}, `lesson --json` and `lesson.json`) hold timings only under
  * keys `ms` and `seconds`, so that two runs with the same seed agree on everything else:
@@ -95,7 +101,7 @@ export const FULL_PLAN: LessonPlan = {
   },
   superposition: { features: 5, hidden: 2, instances: 8, density: { high: 1, low: 0.02 }, importance: 0.9, steps: 3000, lr: 1e-2 },
   phase: { grid: 10, restarts: 8, steps: 2000 },
-  geometry: { features: 100, hidden: 10, instances: 12, density: { high: 1, low: 0.1 }, steps: 3000 },
+  geometry: { features: 200, hidden: 20, instances: 8, density: { high: 1, low: 0.1 }, steps: 2000 },
   sae: {},
 };
 

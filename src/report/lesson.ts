@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { gram, STICKY_FRACTIONS } from '../analysis/index.js';
+import { bandDimensionalities, gram, STICKY_FRACTIONS } from '../analysis/index.js';
 import { formatNumber } from '../experiments/format.js';
 import { FRACTION_TEXT } from '../experiments/geometry.js';
 import type { LessonFigures, LessonResult, TracedStep, UnmixResult } from '../experiments/lesson.js';
@@ -262,6 +262,34 @@ function superpositionSection(relu: TmsResult, linear: TmsResult, figures: Lesso
   };
 }
 
+/**
+ * What the sticky-fraction bars show, in figures the run computed: how many represented Dᵢ fall
+ * below 3/8 (and from which instances), and of those inside the fractions' range, how many sit at
+ * a named fraction beside what Dᵢ spread evenly over that range would give.
+ */
+function stickyBarsCaption(geometryResult: GeometryResult, inRange: LessonFigures['geometry']['inRange'], tolerance: number): string {
+  const perInstance = geometryResult.representedValues.map((values) => bandDimensionalities(values, tolerance));
+  const all = bandDimensionalities(geometryResult.representedValues.flat(), tolerance);
+  // The sparsest instances, walking down from the sparsest while most of their represented Dᵢ are below every fraction.
+  const sparse: { inverseDensity: number; below: number }[] = [];
+  const bySparsity = geometryResult.instances.map((instance, k) => ({ inverseDensity: instance.inverseDensity, bands: perInstance[k] }))
+    .sort((a, b) => b.inverseDensity - a.inverseDensity);
+  for (const { inverseDensity, bands } of bySparsity) {
+    if (!(bands.total > 0 && 2 * bands.below > bands.total)) break;
+    sparse.push({ inverseDensity, below: bands.below });
+  }
+  const fromSparse = sparse.reduce((count, instance) => count + instance.below, 0);
+  const sparseText = sparse.length === 0 ? ''
+    : ` (${fromSparse} of them from the ${sparse.length === 1 ? 'sparsest instance' : `${sparse.length} sparsest instances`}, 1/density ≥ ` +
+      `${formatNumber(sparse[sparse.length - 1].inverseDensity, 2)}, where most represented Dᵢ are below 3/8)`;
+  const percentAt = inRange.total === 0 ? 0 : Math.round((100 * inRange.matched) / inRange.total);
+  return `Of ${all.total} represented features, ${all.below} have Dᵢ below 3/8 − ${tolerance}${sparseText}: the data there are so sparse that ` +
+    'features crowd into arrangements larger than any named polytope, so there is no fraction for them to stick at. ' +
+    `Inside the fractions' range [${formatNumber(inRange.lower, 3)}, ${formatNumber(inRange.upper, 3)}] are ${inRange.total}: ` +
+    `${inRange.matched} (${percentAt}%) sit within ${tolerance} of a named fraction and ${all.between} between fractions, ` +
+    `where Dᵢ spread evenly over the range would sit at one ${Math.round(100 * inRange.chance)}% of the time.`;
+}
+
 /** Act 3: the phase diagrams and the sticky fractions. */
 function directionsSection(
   phase: LessonFigures['phase'], geometry: LessonFigures['geometry'], geometryResult: GeometryResult, commands: string[],
@@ -273,6 +301,8 @@ function directionsSection(
   const names = STICKY_FRACTIONS.map((fraction) => fraction.name);
   const { inRange } = geometry;
   const percent = inRange.total === 0 ? 0 : Math.round((100 * inRange.matched) / inRange.total);
+  const bands = bandDimensionalities(geometryResult.representedValues.flat(), geometry.tolerance);
+  const fractionsCaption = stickyBarsCaption(geometryResult, inRange, geometry.tolerance);
   return {
     id: 'act-3',
     title: 'Act 3. Features are directions',
@@ -325,10 +355,15 @@ function directionsSection(
         figures: [
           {
             svg: barChart([
-              ...names.map((name) => ({ label: FRACTION_TEXT[name], value: geometry.clusters[name] ?? 0 })),
-              { label: 'other', value: geometry.clusters.unmatched ?? 0 },
-            ], { title: 'Represented features by the fraction their Dᵢ sits at', xLabel: 'Dᵢ within the tolerance of', yLabel: 'features' }),
-            caption: `"other" counts represented features whose Dᵢ is at no named fraction, most of them below 3/8 in the sparsest instances.`,
+              ...names.map((name) => ({ label: FRACTION_TEXT[name], value: bands.counts[name] })),
+              { label: 'between', value: bands.between },
+              { label: 'below 3/8', value: bands.below },
+              ...(bands.above > 0 ? [{ label: 'above 1', value: bands.above }] : []),
+            ], {
+              title: 'Represented features by where their Dᵢ sits',
+              xLabel: `where Dᵢ sits (within ${geometry.tolerance})`, yLabel: 'features',
+            }),
+            caption: fractionsCaption,
           },
         ],
       },

@@ -175,6 +175,21 @@ describe('superposition lesson --fast', () => {
     if (sae.mmcs !== null) expect(section(html, 'act-4')).toContain(`${sae.mmcs.trueToLearned.toFixed(3)} true→learned`);
   });
 
+  it('act 3\'s bar chart counts below 3/8 apart from between fractions, and its caption gives lesson.json\'s counts', () => {
+    const { inRange, clusters, tolerance } = figures.geometry;
+    const act3 = section(html, 'act-3');
+    // A true Dᵢ is at most 1, so every represented Dᵢ outside the fractions' range is below it.
+    const below = clusters.total - inRange.total;
+    expect(act3).toContain(`Of ${clusters.total} represented features, ${below} have Dᵢ below 3/8 − ${tolerance}`);
+    const percent = inRange.total === 0 ? 0 : Math.round((100 * inRange.matched) / inRange.total);
+    expect(act3).toContain(`are ${inRange.total}: ${inRange.matched} (${percent}%) sit within ${tolerance} of a named fraction and ` +
+      `${inRange.total - inRange.matched} between fractions`);
+    expect(act3).toContain(`sit at one ${Math.round(100 * inRange.chance)}% of the time`);
+    expect(act3).toContain('>below 3/8<');
+    expect(act3).toContain('>between<');
+    expect(act3).not.toContain('>other<');
+  });
+
   it('the same seed gives the same lesson.json, timings aside; another seed gives other figures', async () => {
     const again = join(parentFolder(), 'lesson');
     expect((await fastLesson(again)).code).toBe(0);
