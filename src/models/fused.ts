@@ -13,6 +13,9 @@
  *     weightedSquaredError(p, t, w)    Lₖ = (1 / (B·n)) Σ_{s,i} wₖᵢ (tₖₛᵢ − pₖₛᵢ)²
  *         ∂L/∂pₖₛᵢ = dLₖ · (−2 / (B·n)) · wₖᵢ (tₖₛᵢ − pₖₛᵢ)      (t and w are constants)
  *
+ *     reluOfShiftedSum(z, c, b)        y = ReLU((z − c) + b)      (the ReLU SAE's encoder)
+ *         ∂L/∂z = dy ⊙ [y > 0]          ∂L/∂b = Σ_batch ∂L/∂z       ∂L/∂c = −∂L/∂b
+ *
  * Shapes: z, p, t [I, B, n] (instances, batch, features); b, w [I, 1, n]; Lₖ is [I].
  *
  * Why fuse. A toy-model step works on small tensors ([8, 1024, 5]), where each op's cost is
@@ -25,6 +28,7 @@
  */
 import { record } from '../autograd/engine.js';
 import { add, mean, mul, relu, square, sub } from '../autograd/index.js';
+import { neg, reshape, sum } from '../tensor/kernels.js';
 import { Variable } from '../autograd/variable.js';
 import { type TypedArray, allocate } from '../tensor/dtype.js';
 import { reluBackward, reluGradOf as coreReluGradOf, reluOf as coreReluOf } from '../tensor/elementwise.js';
@@ -216,6 +220,50 @@ function readoutGradLoop(
     for (let j = 0, i = 0; j < run; j++) {
       const v = Z[zo + start + j] + B[bo + row + i];
       dz[start + j] = reluGradOf(factor * W[wo + row + i] * (T[to + start + j] - reluOf(v)), v);
+      if (++i === features) i = 0;
+    }
+  }
+}
+
+/**
+ * ReLU((z − c) + b) over [I, B, n], with c and b [I, 1, n] broadcast over the batch: the ReLU
+ * SAE's encoder, relu(add(sub(x W_enc, b_dec W_enc), b_enc)), in one pass instead of three.
+ *
+ * Bit for bit the composition: each partial result is rounded to the dtype as the separate ops
+ * round it (`Math.fround` for float32), and the backward sends b the core's `sum` over the batch
+ * of ∂L/∂z (what the engine's unbroadcast computes) and c its negation (which rounds the same as
+ * summing −∂L/∂z). That saves the composition's negation pass and second sum over [I, B, n].
+ * Other layouts fall back to the composition.
+ */
+export function reluOfShiftedSum(z: Tensor, c: Tensor, b: Tensor): Variable {
+  if (!fusable(z, c) || !fusable(z, b)) return relu(add(sub(z, c), b));
+  const [instances, batch, features] = z.shape;
+  let y: Tensor;
+  return record('reluOfShiftedSum', [z, c, b], () => {
+    const out = allocate(z.dtype, z.size);
+    reluOfShiftedSumLoop(z.data, z.offset, c.data, c.offset, b.data, b.offset, out, instances, batch * features,
+      features, z.dtype === 'float32');
+    return (y = new Tensor(out, z.shape.slice()));
+  }, (dy, needs) => {
+    const dz = reluBackward(dy, y);
+    if (!needs[1] && !needs[2]) return [dz, null, null];
+    const db = reshape(sum(dz, [1]), [instances, 1, features]);
+    return [dz, needs[1] ? neg(db) : null, needs[2] ? db : null];
+  });
+}
+
+/** out = ReLU(round(round(z − c) + b)), rounding to float32 when `single`, as the separate ops store. */
+function reluOfShiftedSumLoop(
+  Z: TypedArray, zo: number, C: TypedArray, co: number, B: TypedArray, bo: number, out: TypedArray,
+  instances: number, run: number, features: number, single: boolean,
+): void {
+  for (let k = 0; k < instances; k++) {
+    const row = k * features;
+    const start = k * run;
+    for (let j = 0, i = 0; j < run; j++) {
+      const shifted = Z[zo + start + j] - C[co + row + i];
+      const v = single ? Math.fround(shifted) + B[bo + row + i] : shifted + B[bo + row + i];
+      out[start + j] = reluOf(v);
       if (++i === features) i = 0;
     }
   }
