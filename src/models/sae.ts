@@ -43,6 +43,7 @@ import { noGrad } from '../autograd/engine.js';
 import { add, detach, exp, matmul, mean, mul, relu, square, sub, sum } from '../autograd/index.js';
 import { type Variable, parameter } from '../autograd/variable.js';
 import { Adam } from '../optim/adam.js';
+import { reluOfShiftedSum } from './fused.js';
 import { type TrainingState, restoreParameters, snapshot } from './training-state.js';
 import { kaimingUniform } from '../optim/init.js';
 import { full, zeros } from '../tensor/creation.js';
@@ -250,7 +251,13 @@ export class SparseAutoencoder {
 
   /** f [I, B, d_sae] for x [I, B, d_in]. */
   encode(x: Tensor): Variable {
-    return this.encodeFrom(this.preActivations(x), x);
+    return this.architecture === 'relu' ? this.reluLatents(x) : this.encodeFrom(this.preActivations(x), x);
+  }
+
+  /** The ReLU SAE's f = ReLU(π), the same numbers as relu(preActivations(x)) in one fused pass. */
+  private reluLatents(x: Tensor): Variable {
+    this.checkInput(x);
+    return reluOfShiftedSum(matmul(x, this.W_enc), matmul(this.b_dec, this.W_enc), this.b_enc);
   }
 
   private encodeFrom(pre: Variable, x: Tensor): Variable {
@@ -285,8 +292,10 @@ export class SparseAutoencoder {
    */
   loss(x: Tensor, options: { l1?: number; dead?: Uint8Array } = {}): SaeLoss {
     const l1 = options.l1 ?? 0;
-    const pre = this.preActivations(x);
-    const latents = this.encodeFrom(pre, x);
+    // The ReLU SAE never needs π itself, so it takes the fused encoder; the others build π.
+    let preCache: Variable | null = null;
+    const preOf = (): Variable => (preCache ??= this.preActivations(x));
+    const latents = this.architecture === 'relu' ? this.reluLatents(x) : this.encodeFrom(preOf(), x);
     const reconstruction = this.decode(latents);
     const perSample = (t: Variable): Variable => mean(sum(t, -1), -1); // Σ over the last axis, mean over the batch
     const mse = perSample(square(sub(x, reconstruction)));
@@ -300,14 +309,14 @@ export class SparseAutoencoder {
         break;
       case 'topk':
         sparsity = none();
-        auxiliary = this.auxK(x, pre, reconstruction, options.dead) ?? none();
+        auxiliary = this.auxK(x, preOf(), reconstruction, options.dead) ?? none();
         break;
       case 'jumprelu':
-        sparsity = perSample(heaviside(pre, exp(this.logThreshold as Variable), this.bandwidth));
+        sparsity = perSample(heaviside(preOf(), exp(this.logThreshold as Variable), this.bandwidth));
         auxiliary = none();
         break;
       case 'gated': {
-        const gateActivity = relu(pre);
+        const gateActivity = relu(preOf());
         sparsity = perSample(gateActivity);
         const frozen = add(matmul(gateActivity, detach(this.W_dec)), detach(this.b_dec));
         auxiliary = perSample(square(sub(x, frozen)));
