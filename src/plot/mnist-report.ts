@@ -166,6 +166,20 @@ export function mnistClosingSection(result: MnistResult, command: string): Repor
       ],
     });
   }
+  // Strokes again: how many of the card latents' lower-band samples are other digits than the latent's class.
+  let lowerSamples = 0;
+  let otherDigits = 0;
+  for (const latent of cards) {
+    for (const band of latent.quantiles.slice(1)) {
+      for (const image of band.indices) {
+        lowerSamples++;
+        if (result.heldOutLabels[image] !== latent.mix.majorityClass) otherDigits++;
+      }
+    }
+  }
+  if (lowerSamples > 0) {
+    blocks.push({ kind: 'paragraph', text: `Strokes again: a latent is purest at its strongest. Of the ${lowerSamples} samples these cards draw from the lower three quarters of their activations, ${otherDigits} (${percent(otherDigits / lowerSamples)}) are other digits than the latent's class (the cards above show them, class first under each digit; look at what they share with the top ones). A latent is a direction in the hidden space, and the digit class is only our name for it.` });
+  }
   const rows = result.steering.map((s) => [String(s.latent), String(s.targetClass), String(s.images.length), ...s.flippedToTarget.map(percent)]);
   blocks.push(
     { kind: 'paragraph', text: 'Steering: add a latent\'s decoder direction, scaled by s times its largest held-out activation, to the hidden vector of digits of other classes that the network gets right, and read the new prediction. If the latent means its class, the predictions should turn into that class as s grows.' },
