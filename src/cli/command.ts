@@ -13,6 +13,7 @@
  */
 import { type FlagSpec, type FlagSpecs, type ParsedFlags, booleanFlag, formatHelp, intFlag, parseFlags, stringFlag } from './args.js';
 import { checkOutFolder, type DirectoryIO, nodeDirectoryIO, writeDirectoryAtomically } from './atomic.js';
+import type { OutFile } from '../report/plots.js';
 import type { Progress } from './progress.js';
 
 /** What a running command may use. */
@@ -61,13 +62,7 @@ export function outFlag(): FlagSpec<string> {
   };
 }
 
-/** One file of an `--out` folder. */
-export interface OutFile {
-  /** Its name inside the folder, e.g. `instance-0-gram.svg`. */
-  name: string;
-  /** Its text (an SVG document, or JSON). */
-  text: string;
-}
+export type { OutFile };
 
 /** The name of the JSON document in an `--out` folder. */
 export const RESULT_FILE = 'result.json';

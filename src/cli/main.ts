@@ -18,7 +18,8 @@
  *
  * @module
  */
-import { CliUsageError } from './args.js';
+import { OptionError } from '../experiments/options.js';
+import { CliUsageError, usageErrorOf } from './args.js';
 import { type DirectoryIO, nodeDirectoryIO } from './atomic.js';
 import type { Command } from './command.js';
 import { geometryCommand } from './commands/geometry.js';
@@ -146,9 +147,12 @@ export async function main(argv: readonly string[], io: CliIO = nodeIO()): Promi
     const context = { out: (text: string) => void io.stdout.write(text), progress, readFile: io.readFile ?? readFileWithNode, files: io.files ?? nodeDirectoryIO() };
     await prepared.run(context);
     return 0;
-  } catch (error) {
+  } catch (caught) {
+    let error = caught;
     progress?.closeBar(); // so the message does not land on the end of a progress bar
     const prefix = command === undefined ? 'superposition' : `superposition ${command.name}`;
+    // An experiment's refusal of an option is a usage error: its option is a flag of the same name.
+    if (error instanceof OptionError) error = usageErrorOf(error);
     if (error instanceof CliUsageError) {
       const helpCommand = command === undefined ? 'superposition --help' : `superposition ${command.name} --help`;
       io.stderr.write(`${prefix}: ${error.message}\nRun '${helpCommand}' for the flags and what they allow.\n`);
