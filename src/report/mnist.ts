@@ -14,11 +14,12 @@
  * @module
  */
 import { type LatentReport, type MnistResult, STEERING_STRENGTHS, type UnitReport } from '../experiments/mnist.js';
-import { barChart } from './bars.js';
-import { digitGrid, type DigitCell, pixelMaps } from './digits.js';
-import { heatmap } from './heatmap.js';
-import type { ReportBlock, ReportFigure, ReportSection } from './report.js';
-import { formatPlotNumber } from './svg.js';
+import { barChart } from '../plot/bars.js';
+import { digitGrid, type DigitCell, pixelMaps } from '../plot/digits.js';
+import { heatmap } from '../plot/heatmap.js';
+import type { ReportBlock, ReportFigure, ReportSection } from '../plot/report.js';
+import { formatPlotNumber } from '../plot/svg.js';
+import type { OutFile } from './plots.js';
 
 const PIXELS = 784;
 /** Neurons shown in the opening: the first ones that fire on enough held-out digits, in order, not chosen. */
@@ -205,8 +206,8 @@ export function mnistClosingSection(result: MnistResult, command: string): Repor
 }
 
 /** The drawings as named SVG files, for `--out`. */
-export function mnistPlots(result: MnistResult): { name: string; text: string }[] {
-  const files: { name: string; text: string }[] = [];
+export function mnistPlots(result: MnistResult): OutFile[] {
+  const files: OutFile[] = [];
   for (const neuron of result.neurons.filter((n) => n.fires >= result.config.topK).slice(0, NEURONS_SHOWN)) files.push({ name: `neuron-${neuron.index}-top.svg`, text: topGrid(result, neuron, 'Neuron').svg });
   files.push({ name: 'purity-neurons.svg', text: purityChart(result.comparison.neuronPurity, 'Neurons', result.config.topK) });
   files.push({ name: 'purity-latents.svg', text: purityChart(result.comparison.latentPurity, 'Live latents', result.config.topK) });
