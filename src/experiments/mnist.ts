@@ -66,7 +66,7 @@ export interface MnistOptions {
   latents?: number;
   /** TopK's k. Default 4. */
   k?: number;
-  /** SAE steps. Default 500. */
+  /** SAE steps. Default 300. */
   saeSteps?: number;
   /** SAE batch. Default 64. */
   saeBatch?: number;
@@ -180,7 +180,7 @@ export interface MnistResult {
 /** The `mnist` command's defaults. */
 export const MNIST_DEFAULTS: Readonly<MnistConfig> = {
   seed: 0, heldOut: 2000, train: 8000, hidden: 64, epochs: 6, batch: 64, lr: 2e-3,
-  latents: 512, k: 4, saeSteps: 500, saeBatch: 64, saeLr: 8e-3, topK: 20,
+  latents: 512, k: 4, saeSteps: 300, saeBatch: 64, saeLr: 8e-3, topK: 20,
 };
 
 /** Latent cards the result details (and the report draws). */
