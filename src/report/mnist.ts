@@ -94,12 +94,14 @@ function cardSamples(result: MnistResult, latent: LatentReport): string {
 /** The opening section: the neurons of a real network are polysemantic. */
 export function mnistOpeningSection(result: MnistResult, command: string): ReportSection {
   const { config, comparison, neurons } = result;
-  const shown = neurons.filter((n) => n.fires >= config.topK).slice(0, NEURONS_SHOWN);
+  const comparable = neurons.filter((n) => n.fires >= config.topK);
+  const mixed = comparable.filter((n) => n.mix.purity < 0.8).length;
+  const shown = comparable.slice(0, NEURONS_SHOWN);
   const stroke = result.sharedStroke;
   const strokeNeuron = neurons[stroke.neuron];
   const blocks: ReportBlock[] = [
     { kind: 'paragraph', text: `Start with a real network. An MLP reads 28×28 handwritten digits through ${config.hidden} hidden ReLU neurons into ten logits; trained on ${config.train} digits of the \`mnist\` package, it classifies ${percent(result.accuracy)} of ${config.heldOut} held-out digits right. ${config.hidden} neurons is few for this job: there are far more useful strokes, loops and slants at different places than neurons, so each neuron has to serve several.` },
-    { kind: 'paragraph', text: `Look inside the way interpretability researchers first did: for each neuron, the held-out digits that drive it hardest. If a neuron meant "a 7", its top digits would all be 7s. They are not. Below are the first ${shown.length} neurons, in order, not picked (skipping any that fire on fewer than ${config.topK} held-out digits); the caption under each digit is its true class.` },
+    { kind: 'paragraph', text: `Look inside the way interpretability researchers first did: for each neuron, the held-out digits that drive it hardest. If a neuron meant "a 7", its top digits would all be 7s. A few neurons come close; most do not: ${mixed} of the ${comparable.length} neurons that fire on at least ${config.topK} held-out digits have less than 80% of their top ${config.topK} in any one class. Below are the first ${shown.length} of them, in order, not picked; the caption under each digit is its true class.` },
     { kind: 'figures', figures: shown.map((neuron) => topGrid(result, neuron, 'Neuron')), columns: 3 },
     {
       kind: 'facts', facts: [
