@@ -29,7 +29,10 @@ export {
   type Axes, type ReduceOptions, type VarianceOptions, type ReduceOp, type ReductionPath,
 } from './tensor/reduce.js';
 export { type TopkOptions } from './tensor/indexing.js';
-export { matmulReference, type MatmulOptions } from './tensor/matmul.js';
+export {
+  matmulReference, type MatmulOptions, setMatmulBackend, matmulBackend, wasmSimdAvailable, lastMatmulKernel,
+  type MatmulBackend, type MatmulKernel,
+} from './tensor/matmul.js';
 /** The raw tensor core, with no gradient tracking: `kernels.add(a, b)` returns a plain Tensor. */
 export * as kernels from './tensor/kernels.js';
 
@@ -41,4 +44,7 @@ export * from './optim/index.js';
 export * from './models/index.js';
 export * from './analysis/index.js';
 export * from './io/index.js';
+export * from './persistence/index.js';
 export * from './plot/index.js';
+/** The lesson's experiments, typed from options to results: `experiments.tms.run(options)`, and so on. */
+export * as experiments from './experiments/index.js';

@@ -11,15 +11,16 @@
  * the new name pointing at blocks never written; without step 3 the rename could be lost.
  *
  * It also holds the `--save DIR` / `--resume DIR` machinery of `tms` and `sae`: a save folder
- * holds `checkpoint.safetensors` (the latest training state; format in src/models/checkpoint.ts)
- * and, at the end, the final model in the layout of src/io/saelens.ts.
+ * holds `checkpoint.safetensors` (the latest training state; format in src/persistence/checkpoint.ts)
+ * and, at the end, the final model in the layout of src/persistence/saelens.ts.
  *
  * Node's `fs` is reached through `process.getBuiltinModule`, as node-io.ts does, so that no Node
  * types enter the library's build.
  *
  * @module
  */
-import { type Checkpoint, type TrainingState, configConflicts, readCheckpoint, writeCheckpoint } from '../models/checkpoint.js';
+import type { TrainingState } from '../models/training-state.js';
+import { type Checkpoint, configConflicts, readCheckpoint, writeCheckpoint } from '../persistence/checkpoint.js';
 import { CliUsageError, type FlagSpec, intFlag, stringFlag } from './args.js';
 import { splitPath } from './atomic.js';
 import { nodeProcess } from './node-io.js';

@@ -251,16 +251,16 @@ export function run(options: MnistOptions, onProgress: ProgressSink = SILENT_PRO
   onProgress.note('measuring neurons and latents: top digits, purity, cards, steering');
   const heldOutBatch = kernels.reshape(heldOutHidden, [1, config.heldOut, hidden]);
   const encoded = noGrad(() => sae.forward(heldOutBatch));
-  const features = kernels.reshape(encoded.features, [config.heldOut, latents]).contiguous();
+  const latentActivations = kernels.reshape(encoded.latents, [config.heldOut, latents]).contiguous();
   const fve = fractionOfVarianceExplained(heldOutBatch, encoded.reconstruction);
-  const meanL0 = l0(encoded.features);
+  const meanL0 = l0(encoded.latents);
   const decoder = sae.decoderDirections(0).contiguous();
   const decoderValues = decoder.toTypedArray();
 
   // 5. The latents and their cards.
-  const latentProfiles = profileUnits(features, heldOutLabels, { topK });
+  const latentProfiles = profileUnits(latentActivations, heldOutLabels, { topK });
   const aliveIndices = latentProfiles.filter((p) => p.fires > 0).map((p) => p.unit);
-  const latentColumns = unitColumns(features);
+  const latentColumns = unitColumns(latentActivations);
   const latentReports: LatentReport[] = latentProfiles.map((profile) => {
     const column = latentColumns[profile.unit];
     const direction = decoderValues.subarray(profile.unit * hidden, (profile.unit + 1) * hidden);

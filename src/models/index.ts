@@ -7,6 +7,6 @@
 export * from './data.js';
 export * from './tms.js';
 export * from './sae.js';
-export * from './checkpoint.js';
+export * from './training-state.js';
 export * from './digits.js';
 export * from './mlp.js';

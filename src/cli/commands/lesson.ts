@@ -21,7 +21,7 @@ import { formatNumber } from '../format.js';
 import { loadMnistDigits, MNIST_INSTALL_HINT } from '../mnist-data.js';
 import { packageVersion } from '../node-io.js';
 
-export { LESSON_FILES };
+// The lesson's figures and test hooks are typed in the experiment; tests read them from here.
 export type { LessonFigures, LessonHooks };
 
 /** The plain-language summary printed on stdout (every figure in it is also in lesson.json). */
