@@ -415,9 +415,27 @@ export interface MnistFigures {
   /** The latents with cards. */
   cardLatents: number[];
   /** Steering with each card latent. */
-  steering: { latent: number; targetClass: number; flippedToTarget: number[] }[];
+  steering: MnistSteeringFigures[];
   /** The least pure neuron and its top classes. */
-  sharedStroke: { neuron: number; classes: number[] };
+  sharedStroke: MnistStrokeFigures;
+}
+
+/** One card latent's steering, as the lesson's figures hold it. */
+export interface MnistSteeringFigures {
+  /** The latent whose decoder direction was added. */
+  latent: number;
+  /** Its majority class. */
+  targetClass: number;
+  /** Per strength, the share of other digits now predicted as that class. */
+  flippedToTarget: number[];
+}
+
+/** The shared-stroke neuron, as the lesson's figures hold it. */
+export interface MnistStrokeFigures {
+  /** The least pure neuron. */
+  neuron: number;
+  /** Its most frequent classes among its top digits. */
+  classes: number[];
 }
 
 function mnistFigures(result: mnistExperiment.MnistResult): MnistFigures {

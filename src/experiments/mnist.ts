@@ -143,6 +143,34 @@ export interface SharedStroke {
   overlap: number[];
 }
 
+/** The SAE's figures on the held-out hidden vectors. */
+export interface MnistSaeFigures {
+  /** Fraction of variance explained. */
+  fve: number;
+  /** Latents active per digit. */
+  l0: number;
+  /** Latents that fire on no held-out digit. */
+  dead: number;
+  /** Latents that fire on some. */
+  alive: number;
+  /** The training history. */
+  history: SaeHistoryEntry[];
+}
+
+/** Purity of neurons beside purity of live latents, each over the units firing on ≥ topK held-out digits. */
+export interface PurityComparison {
+  /** The neurons' purities, summed up. */
+  neurons: Summary;
+  /** The latents', summed up. */
+  latents: Summary;
+  /** Each neuron's purity (those compared, in index order). */
+  neuronPurity: number[];
+  /** Each compared latent's purity, in the order of `latentIndices`. */
+  latentPurity: number[];
+  /** The latents compared. */
+  latentIndices: number[];
+}
+
 /** Everything {@link run} measures. */
 export interface MnistResult {
   /** The settings used. */
@@ -164,9 +192,9 @@ export interface MnistResult {
   /** One per SAE latent. */
   latents: LatentReport[];
   /** The SAE's figures on held-out hidden vectors. */
-  sae: { fve: number; l0: number; dead: number; alive: number; history: SaeHistoryEntry[] };
+  sae: MnistSaeFigures;
   /** Purity of neurons and of live latents that fire on ≥ topK images. */
-  comparison: { neurons: Summary; latents: Summary; neuronPurity: number[]; latentPurity: number[]; latentIndices: number[] };
+  comparison: PurityComparison;
   /** The card latents: live, firing on ≥ topK images, most frequent first (not chosen by purity). */
   cardLatents: number[];
   /** One steering experiment per card latent. */
