@@ -12,6 +12,10 @@
  * recovered), each on one instance's samples [B, d]; plus "name and steer" ({@link steer}), which
  * edits one SAE latent and reports which of the toy model's outputs move.
  *
+ * And what a unit means on labelled data ({@link classMix}, {@link profileUnits}): the purity,
+ * class entropy and classes-to-cover of its top examples, the mean activation per class, and the
+ * pieces of an SAE dashboard card (logit weights, nearest latents, histograms, quantile samples).
+ *
  * @module
  */
 export {
@@ -39,3 +43,9 @@ export {
   steer, formatSteeringReport, toyFeatureDirections,
   type SteerOptions, type SteeringReport, type SteeringOutputs, type FiredLatent, type LatentIntervention, type ChangedOutput,
 } from './steer.js';
+export {
+  classMix, profileUnits, topActivating, unitColumn, unitColumns, meanActivationByClass, logitWeights, nearestByCosine,
+  activationHistogram, quantileSamples, summarize,
+  type ClassMix, type TopExamples, type UnitProfile, type ProfileOptions, type Neighbour, type ActivationHistogram,
+  type QuantileBand, type Summary,
+} from './purity.js';

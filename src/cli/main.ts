@@ -25,6 +25,7 @@ import type { Command } from './command.js';
 import { geometryCommand } from './commands/geometry.js';
 import { inspectCommand } from './commands/inspect.js';
 import { lessonCommand } from './commands/lesson.js';
+import { mnistCommand } from './commands/mnist.js';
 import { phaseCommand } from './commands/phase.js';
 import { saeCommand } from './commands/sae.js';
 import { steerCommand } from './commands/steer.js';
@@ -59,7 +60,7 @@ export function nodeIO(): CliIO {
 }
 
 /** Every subcommand, in the order the help lists them. */
-export const COMMANDS: readonly Command[] = [lessonCommand, tmsCommand, phaseCommand, geometryCommand, saeCommand, steerCommand, inspectCommand];
+export const COMMANDS: readonly Command[] = [lessonCommand, tmsCommand, phaseCommand, geometryCommand, saeCommand, steerCommand, mnistCommand, inspectCommand];
 
 /**
  * Reads a file with Node's fs (found through `process`, as node-io.ts does, so that no Node

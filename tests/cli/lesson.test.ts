@@ -96,6 +96,20 @@ describe('superposition lesson --fast', () => {
     for (let act = 0; act <= 4; act++) expect(html).toContain(`href="#act-${act}"`);
   });
 
+  it('the report opens on the digit classifier\'s neurons and closes with its SAE, and the summary quotes lesson.json\'s figures', () => {
+    const ids = [...html.matchAll(/<section id="([^"]+)">/g)].map((match) => match[1]);
+    expect(ids[0]).toBe('mnist-neurons');
+    expect(ids[ids.length - 1]).toBe('mnist-sae');
+    const mnist = figures.mnist;
+    expect(mnist).not.toBeNull();
+    if (mnist === null) return;
+    expect(section(html, 'mnist-neurons')).toContain('<image');
+    expect(section(html, 'mnist-sae')).toContain(`mean ${Math.round(100 * mnist.latentPurity.mean)}%`);
+    expect(groups(first.stdout, /digit classifier \((\d+)% held-out accuracy\)/)[0]).toBe(String(Math.round(100 * mnist.accuracy)));
+    expect(groups(first.stdout, /Its live latents' top 20 digits are on average (\d+)% one digit/)[0]).toBe(String(Math.round(100 * mnist.latentPurity.mean)));
+    expect(figures.commands.mnist).toMatch(/^superposition mnist /);
+  });
+
   it('the report is self-contained: no scripts, nothing fetched, a policy that forbids fetching', () => {
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(html).not.toMatch(/<script/i);

@@ -18,6 +18,7 @@ import { booleanFlag, CliUsageError, stringFlag } from '../args.js';
 import { checkOutFolder, type DirectoryIO, nodeDirectoryIO, writeDirectoryAtomically } from '../atomic.js';
 import { type CommandContext, commonFlags, defineCommand } from '../command.js';
 import { formatNumber } from '../format.js';
+import { loadMnistDigits, MNIST_INSTALL_HINT } from '../mnist-data.js';
 import { packageVersion } from '../node-io.js';
 
 // The lesson's figures and test hooks are typed in the experiment; tests read them from here.
@@ -32,10 +33,17 @@ export function formatLessonSummary(figures: LessonFigures, reportPath: string):
   const names = STICKY_FRACTIONS.map((fraction) => fraction.name);
   const { ablation, clamp } = sae.steering;
   const sparsest = sup.sparsest;
+  const mnist = figures.mnist;
+  const pct = (value: number): string => `${Math.round(100 * value)}%`;
   const lines = [
     `The lesson: polysemanticity, superposition and sparse autoencoders (seed ${figures.seed}${figures.fast ? ', --fast: too few steps to show the science' : ''}, ` +
       `${figures.seconds.total.toFixed(1)} s)`,
     '',
+    ...(mnist === null ? [`A real network: left out (the mnist digits are not installed; ${MNIST_INSTALL_HINT}).`, ''] : [
+      `A real network. A digit classifier (${pct(mnist.accuracy)} held-out accuracy): the top 20 held-out digits of its neurons are on average ` +
+        `${pct(mnist.neuronPurity.mean)} one digit (median ${pct(mnist.neuronPurity.median)}, ${mnist.neuronPurity.count} neurons).`,
+      '',
+    ]),
     `Inside one training step: ${step.forwardOps} forward ops and ${step.backwardOps} backward ops on a batch of ` +
       `[${step.instances},${step.batch},${step.features}] features; the graph has ${step.graph.vertices} vertices.`,
     '',
@@ -72,6 +80,12 @@ export function formatLessonSummary(figures: LessonFigures, reportPath: string):
     `  with no feature present, clamping latent ${clamp.latent} (≈ feature ${clamp.feature}) to ${clamp.after.toFixed(3)} moved output ${clamp.target.feature} ` +
       `from ${clamp.target.reconstruction.toFixed(3)} to ${clamp.target.steered.toFixed(3)}`,
     '',
+    ...(mnist === null ? [] : [
+      `Back to the digit classifier: a TopK SAE on its hidden layer (FVE ${formatNumber(mnist.fve, 3)}, L0 ${formatNumber(mnist.l0)}, ` +
+        `${mnist.alive} live and ${mnist.dead} dead latents). Its live latents' top 20 digits are on average ${pct(mnist.latentPurity.mean)} one digit ` +
+        `(median ${pct(mnist.latentPurity.median)}, ${mnist.latentPurity.count} latents), against ${pct(mnist.neuronPurity.mean)} for the neurons.`,
+      '',
+    ]),
     `Report: ${reportPath}`,
   ];
   return `${lines.join('\n')}\n`;
@@ -99,7 +113,8 @@ export const lessonCommand = defineCommand({
   name: 'lesson',
   summary: 'the whole lesson in four acts (what npm start runs): a summary here, an HTML report in out/lesson',
   description:
-    'Runs the whole lesson on built-in settings: a look inside one training step, then four acts. 1 polysemantic neurons ' +
+    'Runs the whole lesson on built-in settings. It opens on a real network (a digit classifier whose neurons are polysemantic; ' +
+    'needs the mnist package, a devDependency) and closes with an SAE that un-mixes it; between them, a look inside one training step, then four acts. 1 polysemantic neurons ' +
     '(the hidden-ReLU model), 2 superposition (5 features in 2 dimensions, ReLU beside linear), 3 features are directions (the ' +
     'phase diagram beside theory, the sticky fractions of feature geometry), 4 un-mixing with a sparse autoencoder (recovery and ' +
     'steering). Prints what each act found, and writes a self-contained HTML report (inline SVG, no scripts, opens from disk) ' +
@@ -118,7 +133,15 @@ export const lessonCommand = defineCommand({
     const files = directoryIO(context);
     const refusal = checkOutFolder(flags.out, files);
     if (refusal !== null) throw new CliUsageError(`--out cannot be replaced: ${refusal}`);
-    const result = run({ plan: flags.fast ? FAST_PLAN : FULL_PLAN, seed: flags.seed, fast: flags.fast, hooks: lessonHooks }, context.progress);
+    let digits = null;
+    try {
+      digits = loadMnistDigits();
+    } catch (error) {
+      // The lesson still runs without the digits (a library user may not have the devDependency); it says what it left out.
+      if (!(error instanceof CliUsageError)) throw error;
+      context.progress.note(`leaving out the real network: ${error.message}`);
+    }
+    const result = run({ plan: flags.fast ? FAST_PLAN : FULL_PLAN, seed: flags.seed, fast: flags.fast, hooks: lessonHooks, digits }, context.progress);
     const json = `${JSON.stringify(toJson(result))}\n`;
     const reportPath = `${flags.out.replace(/[/\\]+$/, '')}/${LESSON_FILES.report}`;
     writeDirectoryAtomically(flags.out, { [LESSON_FILES.report]: lessonPage(result, versionOrNull()), [LESSON_FILES.json]: json }, files);
