@@ -7,3 +7,4 @@ export * from './data.js';
 export * from './tms.js';
 export * from './sae.js';
 export * from './checkpoint.js';
+export * from './divergence.js';

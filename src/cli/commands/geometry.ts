@@ -150,7 +150,7 @@ export const geometryCommand = defineCommand({
     const task = progress.task(`training ${instances} instances of n=${n}, m=${m}`, flags.steps);
     const result = trainToyModel(model, {
       density: densities, importance: flags.importance, steps: flags.steps, batch: flags.batch, lr: flags.lr,
-      seed: flags.seed, progressEvery: progressInterval(flags.steps, 200),
+      seed: flags.seed, lrSetting: '--lr', progressEvery: progressInterval(flags.steps, 200),
       onProgress: (step, loss) => task.update(step, `loss ${formatNumber(loss)}`),
     });
     task.finish();

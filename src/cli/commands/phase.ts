@@ -165,7 +165,7 @@ export const phaseCommand = defineCommand({
     const task = progress.task(`training ${cellCount} cells × ${restarts} restart${restarts === 1 ? '' : 's'} (n=2, m=1)`, flags.steps);
     trainToyModel(model, {
       density, importance, steps: flags.steps, batch: flags.batch, lr: flags.lr,
-      seed: flags.seed, progressEvery: progressInterval(flags.steps),
+      seed: flags.seed, lrSetting: '--lr', progressEvery: progressInterval(flags.steps),
       onProgress: (step, loss) => task.update(step, `loss ${formatNumber(loss)}`),
     });
     task.finish();

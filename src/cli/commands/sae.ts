@@ -205,7 +205,7 @@ export function trainToySource(flags: ToyModelFlagValues, progress: Progress): T
   const task = progress.task(`training the ${flags.model} toy model (${instances} instance${instances === 1 ? '' : 's'})`, steps);
   const result = trainToyModel(model, {
     density: densities, importance: importanceTensor(instances, n, flags.importance), steps, batch: flags['tms-batch'],
-    lr: flags['tms-lr'], seed: flags.seed, progressEvery: progressInterval(steps),
+    lr: flags['tms-lr'], lrSetting: '--tms-lr', seed: flags.seed, progressEvery: progressInterval(steps),
     onProgress: (step, loss) => task.update(step, `loss ${formatNumber(loss)}`),
   });
   task.finish(`loss ${formatNumber(result.finalLoss.reduce((a, b) => a + b, 0))}`);
@@ -340,7 +340,7 @@ export function trainSaeOn(
   });
   const task = progress.task(`training the ${flags.arch} SAE (${shape.inputDim} → ${shape.latents})`, flags.steps);
   const result = trainSae(sae, sample, {
-    steps: flags.steps, batch: flags.batch, lr: flags.lr, l1: flags.l1, resample: flags.resample, seed: flags.seed,
+    steps: flags.steps, batch: flags.batch, lr: flags.lr, lrSetting: '--lr', l1: flags.l1, resample: flags.resample, seed: flags.seed,
     ...checkpoints,
     progressEvery: progressInterval(flags.steps),
     onProgress: (step, { loss, l0: active, dead }) => task.update(step, `loss ${formatNumber(loss)}, L0 ${formatNumber(active)}, dead ${dead}`),

@@ -173,7 +173,7 @@ export const tmsCommand = defineCommand({
     const task = progress.task(`training ${flags.model} (${instances} instance${instances === 1 ? '' : 's'})`, flags.steps);
     const result = trainToyModel(model, {
       density: densities, importance, steps: flags.steps, batch: flags.batch, lr: flags.lr, seed: flags.seed,
-      resumeFrom, checkpointEvery: flags['checkpoint-every'], onCheckpoint: checkpointWriter(flags.save, 'tms', runConfig),
+      lrSetting: '--lr', resumeFrom, checkpointEvery: flags['checkpoint-every'], onCheckpoint: checkpointWriter(flags.save, 'tms', runConfig),
       progressEvery: progressInterval(flags.steps),
       onProgress: (step, loss) => task.update(step, `loss ${formatNumber(loss)}`),
     });
