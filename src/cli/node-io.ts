@@ -24,6 +24,8 @@ interface NodeProcess {
   stderr: NodeWritable;
   argv: string[];
   exitCode?: number | string;
+  pid: number;
+  kill(pid: number, signal: 0): true;
   getBuiltinModule(id: 'node:fs'): { readFileSync(path: URL, encoding: 'utf8'): string };
 }
 
@@ -55,4 +57,24 @@ export function nodeIO(): CliIO {
     stderr: { write: (text) => stderr.write(text), isTTY: stderr.isTTY === true, columns: stderr.columns },
     version: packageVersion,
   };
+}
+
+/**
+ * Whether a process with this id is running: signal 0 checks without sending anything. Temporary
+ * files and folders carry their writer's id, so litter whose writer is gone can be told from a
+ * write still under way.
+ */
+export function processIsRunning(pid: number): boolean {
+  try {
+    nodeProcess().kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else, so it is running.
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
+
+/** This process's id. */
+export function currentPid(): number {
+  return nodeProcess().pid;
 }

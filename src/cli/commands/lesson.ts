@@ -1009,12 +1009,12 @@ export const lessonCommand = defineCommand({
   },
   async run(flags, context) {
     const files = directoryIO(context);
-    const refusal = checkOutFolder(flags.out, files);
+    const refusal = checkOutFolder(flags.out, files, { force: context.force });
     if (refusal !== null) throw new CliUsageError(`--out cannot be replaced: ${refusal}`);
     const result = await runLesson(flags.fast ? FAST_PLAN : FULL_PLAN, flags.seed, flags.fast, context, lessonHooks);
     const json = `${JSON.stringify(result.figures)}\n`;
     const reportPath = `${flags.out.replace(/[/\\]+$/, '')}/${LESSON_FILES.report}`;
-    writeDirectoryAtomically(flags.out, { [LESSON_FILES.report]: lessonPage(result, versionOrNull()), [LESSON_FILES.json]: json }, files);
+    writeDirectoryAtomically(flags.out, { [LESSON_FILES.report]: lessonPage(result, versionOrNull()), [LESSON_FILES.json]: json }, files, { force: context.force });
     if (flags.json) {
       context.out(json);
       context.progress.note(`wrote ${reportPath} and ${LESSON_FILES.json}`);
