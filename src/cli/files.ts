@@ -237,6 +237,38 @@ export function checkpointFlags(): { save: FlagSpec<string>; resume: FlagSpec<st
   };
 }
 
+/** The most differing settings a refused resume lists (then a count). */
+const MAX_CONFLICTS_SHOWN = 8;
+
+/** The config key holding the content hash of a run's `--input` file ({@link contentHash}). */
+export const INPUT_HASH_KEY = 'inputHash';
+
+/**
+ * A 64-bit FNV-1a hash of `bytes`, as 16 hex digits: what a checkpoint stores of its `--input`
+ * file, so that resuming on a file whose contents changed is refused. Not cryptographic: it tells
+ * an edited or replaced file from the same one, which is all a resume needs.
+ *
+ * @example
+ * ```ts
+ * contentHash(new Uint8Array(0));   // returns 'cbf29ce484222325'
+ * ```
+ */
+export function contentHash(bytes: Uint8Array): string {
+  // 64-bit FNV-1a in two 32-bit halves: h = (h ^ byte) · 0x100000001b3 mod 2⁶⁴.
+  let high = 0xcbf29ce4;
+  let low = 0x84222325;
+  for (let i = 0; i < bytes.length; i++) {
+    low ^= bytes[i];
+    // (high·2³² + low) · (2⁴⁰ + 0x1b3): the low word times 0x1b3, the carries, and low << 8 into the high word.
+    const lowProduct = (low & 0xffff) * 0x1b3;
+    const lowHigh = ((low >>> 16) * 0x1b3) + (lowProduct >>> 16);
+    const newLow = ((lowHigh & 0xffff) << 16) | (lowProduct & 0xffff);
+    high = (Math.imul(high, 0x1b3) + (lowHigh >>> 16) + (low << 8)) >>> 0;
+    low = newLow >>> 0;
+  }
+  return high.toString(16).padStart(8, '0') + low.toString(16).padStart(8, '0');
+}
+
 /**
  * The state to resume from, or undefined without `--resume`. Refuses (CliUsageError) a folder with
  * no readable checkpoint, a checkpoint of another command, settings that differ from the saved
@@ -256,7 +288,14 @@ export function readResumeState(
   if (checkpoint.kind !== kind) throw new CliUsageError(`--resume ${resume}: the checkpoint was saved by '${checkpoint.kind}', not '${kind}'`);
   const conflicts = configConflicts(checkpoint.config, config);
   if (conflicts.length > 0) {
-    const lines = conflicts.map((name) => `--${name}: saved ${JSON.stringify(checkpoint.config[name])}, now ${JSON.stringify(config[name])}`);
+    const value = (saved: unknown): string => {
+      const text = JSON.stringify(saved) ?? 'nothing';
+      return text.length > 80 ? `${text.slice(0, 77)}…` : text;
+    };
+    const lines = conflicts.slice(0, MAX_CONFLICTS_SHOWN).map((name) => (name === INPUT_HASH_KEY
+      ? `--input ${String(config.input)}: the file's contents are not the saved run's (content hash saved ${value(checkpoint.config[name])}, now ${value(config[name])})`
+      : `--${name.length > 40 ? `${name.slice(0, 37)}…` : name}: saved ${value(checkpoint.config[name])}, now ${value(config[name])}`));
+    if (conflicts.length > MAX_CONFLICTS_SHOWN) lines.push(`and ${conflicts.length - MAX_CONFLICTS_SHOWN} more`);
     throw new CliUsageError(`--resume ${resume}: these settings differ from the saved run's (drop them or give the saved values):\n  ${lines.join('\n  ')}`);
   }
   if (checkpoint.state.step > steps) {

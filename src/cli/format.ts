@@ -34,6 +34,13 @@ export function valuesToJson(values: Tensor): number[] {
   return Array.from(values.contiguous().toTypedArray(), float32Number);
 }
 
+/** The index of the largest value (the first, on ties); −1 for none. A loop: no spread into Math.max, whatever the length. */
+export function argMax(values: readonly number[]): number {
+  let best = -1;
+  for (let i = 0; i < values.length; i++) if (best === -1 || values[i] > values[best]) best = i;
+  return best;
+}
+
 /** A number for people: `digits` significant digits, switching to exponent form when tiny or huge. */
 export function formatNumber(value: number, digits = 3): string {
   if (value === 0 || !Number.isFinite(value)) return String(value);
@@ -47,7 +54,9 @@ export function formatNumber(value: number, digits = 3): string {
  * left-aligned; the rest (numbers) are right-aligned.
  */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[], left: readonly number[] = []): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  // A loop, not Math.max(...cells): spreading 200,000 rows into one call overflows the stack.
+  const widths = header.map((title) => title.length);
+  for (const row of rows) header.forEach((_, column) => { widths[column] = Math.max(widths[column], (row[column] ?? '').length); });
   const line = (cells: readonly string[]): string => cells
     .map((cell, column) => (left.includes(column) ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
     .join('  ')

@@ -47,6 +47,15 @@ export interface CliIO {
   files?: DirectoryIO;
 }
 
+/** The longest error message printed whole; a longer one (a reader quoting a huge input) is cut, saying how much. */
+export const MAX_MESSAGE_LENGTH = 1000;
+
+/** `message`, cut to {@link MAX_MESSAGE_LENGTH} characters with a note of what was left out. */
+export function clipMessage(message: string): string {
+  if (message.length <= MAX_MESSAGE_LENGTH) return message;
+  return `${message.slice(0, MAX_MESSAGE_LENGTH)}… (${message.length - MAX_MESSAGE_LENGTH} more characters left out)`;
+}
+
 /** Every subcommand, in the order the help lists them. */
 export const COMMANDS: readonly Command[] = [lessonCommand, tmsCommand, phaseCommand, geometryCommand, saeCommand, steerCommand, inspectCommand];
 
@@ -150,11 +159,11 @@ export async function main(argv: readonly string[], io: CliIO = nodeIO()): Promi
     const prefix = command === undefined ? 'superposition' : `superposition ${command.name}`;
     if (error instanceof CliUsageError) {
       const helpCommand = command === undefined ? 'superposition --help' : `superposition ${command.name} --help`;
-      io.stderr.write(`${prefix}: ${error.message}\nRun '${helpCommand}' for the flags and what they allow.\n`);
+      io.stderr.write(`${prefix}: ${clipMessage(error.message)}\nRun '${helpCommand}' for the flags and what they allow.\n`);
       return 2;
     }
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr.write(`${prefix}: error: ${message}\n`);
+    io.stderr.write(`${prefix}: error: ${clipMessage(message)}\n`);
     return 1;
   }
 }

@@ -164,7 +164,7 @@ describe('a bad flag or value leaves DIR untouched', () => {
     [['tms', '--density', '1,0.5,0.1'], '--density lists 3 values but --instances is 8'], // found in run(), before training
     [['phase', '--features', '3'], '--features must be 2 for the phase diagram'],
     [['geometry', '--tolerance', '-0.1'], '--tolerance must be a number ≥ 0'],
-    [['sae', '--k', '9', '--latents', '3'], '--k 9 is larger than --latents 3'],
+    [['sae', '--arch', 'topk', '--k', '9', '--latents', '3'], '--k 9 is larger than --latents 3'],
     [['steer', '--present', '7'], '--present lists feature 7'],
   ];
   for (const [argv, message] of cases) {

@@ -47,6 +47,7 @@ import { ToyModel, trainToyModel } from '../../models/tms.js';
 import { densityFlag, intFlag, numberFlag, resolveDensities } from '../args.js';
 import { scatterPlot } from '../../plot/index.js';
 import { commonFlags, defineCommand, type OutFile, outFlag, writeOutFolder } from '../command.js';
+import { refuseOversize, toyModelBuffers } from '../limits.js';
 import { formatNumber, formatTable } from '../format.js';
 import { progressInterval } from './tms.js';
 
@@ -144,8 +145,9 @@ export const geometryCommand = defineCommand({
   },
   run(flags, context) {
     const { out, progress } = context;
-    const densities = resolveDensities(flags.density, flags.instances);
     const { features: n, hidden: m, instances } = flags;
+    refuseOversize(toyModelBuffers({ instances, batch: flags.batch, features: n, hidden: m })); // before any allocation
+    const densities = resolveDensities(flags.density, flags.instances);
     const model = new ToyModel({ kind: 'relu', instances, features: n, hidden: m, seed: flags.seed });
     const task = progress.task(`training ${instances} instances of n=${n}, m=${m}`, flags.steps);
     const result = trainToyModel(model, {

@@ -72,7 +72,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { booleanFlag, CliUsageError, parseFlags, stringFlag } from '../args.js';
 import { checkOutFolder, type DirectoryIO, nodeDirectoryIO, writeDirectoryAtomically } from '../atomic.js';
 import { type Command, type CommandContext, commonFlags, defineCommand, type OutFile } from '../command.js';
-import { formatNumber } from '../format.js';
+import { argMax, formatNumber } from '../format.js';
 import { packageVersion } from '../node-io.js';
 import { geometryCommand, geometryPlots } from './geometry.js';
 import { phaseCommand, phasePlots } from './phase.js';
@@ -485,7 +485,7 @@ function unmix(argv: readonly string[], context: CommandContext) {
   const measures = measureSae(trained.sae, toy.sample(EVALUATION_SAMPLES, new Rng(flags.seed).fork()), toy.trueFeatures);
   const decoder = trained.sae.decoderDirections(0);
   const cosines = cosineMatrix(toy.trueFeatures, decoder);
-  const closestLatent = (feature: number): number => cosines[feature].indexOf(Math.max(...cosines[feature]));
+  const closestLatent = (feature: number): number => argMax(cosines[feature]);
   const unit = (feature: number): number[] => Array.from({ length: n }, (_, i) => (i === feature ? 1 : 0));
 
   // Ablate: feature 0 alone, and the latent closest to feature 0 set to 0.

@@ -43,6 +43,7 @@ import { Rng } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { CliUsageError, intFlag, numberFlag } from '../args.js';
 import { heatmap } from '../../plot/index.js';
+import { refuseOversize, toyModelBuffers } from '../limits.js';
 import { commonFlags, defineCommand, type OutFile, outFlag, writeOutFolder } from '../command.js';
 import { float32Number, formatNumber, valuesToJson } from '../format.js';
 import { progressInterval } from './tms.js';
@@ -157,6 +158,9 @@ export const phaseCommand = defineCommand({
     const cellCount = theory.length;
     const restarts = flags.restarts;
     const instances = cellCount * restarts;
+    refuseOversize(toyModelBuffers({ instances, batch: flags.batch, features: 2, hidden: 1 }, {
+      instances: `cells × restarts (--grid ${size}² × --restarts ${restarts}) =`, batch: '--batch', features: 'n', hidden: 'm',
+    }));
     const cellOf = (instance: number): (typeof theory)[number] => theory[instance % cellCount];
     const density = Array.from({ length: instances }, (_, k) => cellOf(k).density);
     const importance = new Tensor(new Float32Array(Array.from({ length: instances }, (_, k) => [1, cellOf(k).importance]).flat()), [instances, 1, 2]);

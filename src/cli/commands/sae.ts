@@ -48,7 +48,7 @@
  */
 import {
   cosineMatrix, deadLatents, featuresRecovered, fractionOfVarianceExplained, l0, latentFireCounts, latentMatches, meanSquaredError,
-  mmcs, type Mmcs, toyFeatureDirections,
+  mmcs, type Mmcs, toyFeatureDirections, zeroRows,
 } from '../../analysis/index.js';
 import { noGrad } from '../../autograd/engine.js';
 import { readNpy, parseNpyHeader } from '../../io/npy.js';
@@ -70,10 +70,16 @@ import { type CommandContext, commonFlags, defineCommand, type OutFile, outFlag,
 import { formatNumber, formatTable, matrixToJson } from '../format.js';
 import type { Progress } from '../progress.js';
 import { progressInterval } from './tms.js';
+import { refuseOversize, saeBuffers, toyModelBuffers } from '../limits.js';
 import { saveSae } from '../../io/saelens.js';
 import type { JsonValue } from '../../models/checkpoint.js';
 import type { SaeTrainOptions } from '../../models/sae.js';
-import { checkpointFlags, checkpointWriter, readResumeState, writeFilesAtomically } from '../files.js';
+import {
+  INPUT_HASH_KEY, checkpointFlags, checkpointWriter, contentHash, readResumeState, writeFilesAtomically,
+} from '../files.js';
+
+/** How `sae` and `steer` name the toy model's size flags in a refusal. */
+export const TOY_SIZE_FLAGS = { instances: '--instances', batch: '--tms-batch', features: '--features', hidden: '--hidden' };
 
 /** Fresh toy-model samples the measures are taken on. */
 export const EVALUATION_SAMPLES = 8192;
@@ -250,7 +256,9 @@ function readTensorFile(context: CommandContext, flag: string, path: string, ten
     if (!isSafetensors) return { tensor: readNpy(bytes), elementType: `'${parseNpyHeader(bytes).descr}'` };
     const { tensors } = readSafetensors(bytes);
     const names = Object.keys(tensors);
-    const listed = names.map((name) => `${name} [${tensors[name].shape.join(',')}]`).join(', ');
+    // A few names and a count: a file may hold hundreds of thousands of tensors.
+    const described = names.slice(0, 5).map((name) => `${name.length > 60 ? `${name.slice(0, 57)}…` : name} [${tensors[name].shape.join(',')}]`);
+    const listed = names.length > 5 ? `${described.join(', ')} and ${names.length - 5} more` : described.join(', ');
     if (tensorName !== '') {
       if (!Object.hasOwn(tensors, tensorName)) throw new CliUsageError(`--tensor ${tensorName}: ${path} has no such tensor; it holds ${listed || 'none'}`);
       return { tensor: tensors[tensorName], elementType: tensors[tensorName].dtype };
@@ -313,7 +321,8 @@ function rowSampler(data: Float32Array, rows: number, cols: number): ActivationS
 /** The latents the flags ask for, or the default: n for the toy model, 4 × d_in for a file. */
 export function resolveLatents(flags: SaeFlagValues, fallback: number): { latents: number; k: number } {
   const latents = flags.latents === 0 ? fallback : flags.latents;
-  if (flags.k > latents) {
+  // Only TopK keeps k latents; the other architectures ignore --k, so it is not held against --latents.
+  if (flags.arch === 'topk' && flags.k > latents) {
     throw new CliUsageError(`--k ${flags.k} is larger than --latents ${latents}: TopK keeps k of the latents, so k must be at most ${latents}`);
   }
   return { latents, k: flags.k === 0 ? Math.min(2, latents) : flags.k };
@@ -372,6 +381,8 @@ export interface SaeMeasures {
   matches: { feature: number; cosine: number }[] | null;
   /** How many true features there are, or null without them. */
   trueFeatureCount: number | null;
+  /** The true features that are the zero vector (no direction): left out of MMCS, recovery and matches. */
+  zeroTrueFeatures: number[];
 }
 
 /** Encodes and decodes `x` [1, B, d_in] and takes every measure (see the module notes). */
@@ -387,6 +398,18 @@ export function measureSae(sae: SparseAutoencoder, x: Tensor, trueFeatures: Tens
   }
   const fireCounts = latentFireCounts(features);
   const decoder = sae.decoderDirections(0);
+  // Zero true features have no direction to find: measured without them, and reported (see the command).
+  const zeroTrueFeatures = trueFeatures === null ? [] : zeroRows(trueFeatures);
+  const total = trueFeatures?.shape[0] ?? null;
+  let keep: number[] | null = null; // the rows kept, when some were left out
+  if (trueFeatures !== null && zeroTrueFeatures.length > 0) {
+    keep = Array.from({ length: trueFeatures.shape[0] }, (_, i) => i).filter((i) => !zeroTrueFeatures.includes(i));
+    const [, d] = trueFeatures.shape;
+    const packed = trueFeatures.contiguous();
+    const rows = new Float32Array(keep.length * d);
+    keep.forEach((row, r) => rows.set(packed.data.subarray(packed.offset + row * d, packed.offset + (row + 1) * d), r * d));
+    trueFeatures = keep.length === 0 ? null : new Tensor(rows, [keep.length, d]);
+  }
   return {
     l0: l0(features),
     mse: meanSquaredError(x, reconstruction),
@@ -396,8 +419,10 @@ export function measureSae(sae: SparseAutoencoder, x: Tensor, trueFeatures: Tens
     samples: x.shape[1],
     mmcs: trueFeatures === null ? null : mmcs(trueFeatures, decoder),
     recovered: trueFeatures === null ? null : featuresRecovered(trueFeatures, decoder),
-    matches: trueFeatures === null ? null : latentMatches(trueFeatures, decoder),
-    trueFeatureCount: trueFeatures === null ? null : trueFeatures.shape[0],
+    matches: trueFeatures === null ? null : latentMatches(trueFeatures, decoder)
+      .map((match) => (keep === null ? match : { ...match, feature: keep[match.feature] })),
+    trueFeatureCount: total,
+    zeroTrueFeatures,
   };
 }
 
@@ -520,9 +545,12 @@ export const saeCommand = defineCommand({
     let trueFeatures: Tensor | null = null;
     let evaluation: Tensor;
     let toy: ToySource | null = null;
+    let inputHash: string | null = null;
     if (fromFile) {
       const data = readMatrixFile(context, 'input', flags.input, 'the activations', flags.tensor);
       inputDim = data.cols;
+      // A resume must train on the same rows, not just a file of the same name.
+      inputHash = contentHash(new Uint8Array(data.data.buffer, data.data.byteOffset, data.data.byteLength));
       if (flags['true-features'] !== '') {
         const truth = readMatrixFile(context, 'true-features', flags['true-features'], 'the true features');
         if (truth.cols !== inputDim) {
@@ -539,7 +567,9 @@ export const saeCommand = defineCommand({
         : sample(EVALUATION_ROWS, evaluationRng(flags.seed));
     } else {
       // Check the SAE's flags before spending time on the toy model.
-      resolveLatents(flags, flags.features);
+      const sizes = resolveLatents(flags, flags.features);
+      refuseOversize([...toyModelBuffers({ instances: flags.instances, batch: flags['tms-batch'], features: flags.features, hidden: flags.hidden },
+        TOY_SIZE_FLAGS), ...saeBuffers({ batch: flags.batch, latents: sizes.latents, inputDim: flags.hidden, evaluation: EVALUATION_SAMPLES })]);
       toy = trainToySource(flags, progress);
       inputDim = flags.hidden;
       sample = toy.sample;
@@ -547,11 +577,13 @@ export const saeCommand = defineCommand({
       evaluation = sample(EVALUATION_SAMPLES, evaluationRng(flags.seed));
     }
     const { latents, k } = resolveLatents(flags, fromFile ? 4 * inputDim : flags.features);
+    if (fromFile) refuseOversize(saeBuffers({ batch: flags.batch, latents, inputDim, evaluation: evaluation.shape[1] }));
     // What a resumed run must share with the saved one (--steps may grow): the SAE's settings and its data's.
     const runConfig = JSON.parse(JSON.stringify({
       arch: flags.arch, latents, k, l1: flags.l1, batch: flags.batch, lr: flags.lr, resample: flags.resample, seed: flags.seed,
       ...(flags.arch === 'jumprelu' ? { threshold: flags.threshold, bandwidth: flags.bandwidth } : {}),
       source: fromFile ? 'input' : 'tms', input: flags.input, tensor: flags.tensor,
+      ...(inputHash === null ? {} : { [INPUT_HASH_KEY]: inputHash }),
       ...(fromFile ? {} : {
         model: flags.model, features: flags.features, hidden: flags.hidden, instances: flags.instances, instance: flags.instance,
         importance: flags.importance, density: flags.density, 'tms-steps': flags['tms-steps'], 'tms-batch': flags['tms-batch'], 'tms-lr': flags['tms-lr'],
@@ -563,6 +595,11 @@ export const saeCommand = defineCommand({
     });
     if (flags.save !== '') writeFilesAtomically(flags.save, saveSae(trained.sae));
     const measures = measureSae(trained.sae, evaluation, trueFeatures);
+    if (measures.zeroTrueFeatures.length > 0) {
+      const zero = measures.zeroTrueFeatures;
+      progress.note(`warning: true feature${zero.length === 1 ? '' : 's'} ${zero.slice(0, 5).join(', ')}${zero.length > 5 ? ` and ${zero.length - 5} more` : ''} ` +
+        `${zero.length === 1 ? 'is' : 'are'} the zero vector (no direction), so MMCS and recovery leave ${zero.length === 1 ? 'it' : 'them'} out`);
+    }
     const seconds = trained.seconds + (toy?.seconds ?? 0);
 
     const decoder = matrixToJson(trained.sae.decoderDirections(0));

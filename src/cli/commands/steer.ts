@@ -34,8 +34,11 @@ import { cosineMatrix, formatSteeringReport, type SteeringReport, steer } from '
 import { barChart } from '../../plot/index.js';
 import { booleanFlag, CliUsageError, type FlagSpec, intFlag, numberFlag } from '../args.js';
 import { commonFlags, defineCommand, type OutFile, outFlag, writeOutFolder } from '../command.js';
-import { formatNumber } from '../format.js';
-import { EVALUATION_SAMPLES, measureSae, resolveLatents, saeFlags, toyModelFlags, trainSaeOn, trainToySource } from './sae.js';
+import { argMax, formatNumber } from '../format.js';
+import {
+  EVALUATION_SAMPLES, TOY_SIZE_FLAGS, measureSae, resolveLatents, saeFlags, toyModelFlags, trainSaeOn, trainToySource,
+} from './sae.js';
+import { refuseOversize, saeBuffers, toyModelBuffers } from '../limits.js';
 import { Rng } from '../../tensor/random.js';
 
 /** Present features as typed: indices, each with its value (1 unless given as `I=V`). */
@@ -150,6 +153,8 @@ export const steerCommand = defineCommand({
       if (index >= n) throw new CliUsageError(`--present lists feature ${index}, but the toy model has --features ${n} (0 to ${n - 1})`);
     }
     const { latents, k } = resolveLatents(flags, n);
+    refuseOversize([...toyModelBuffers({ instances: flags.instances, batch: flags['tms-batch'], features: n, hidden: flags.hidden }, TOY_SIZE_FLAGS),
+      ...saeBuffers({ batch: flags.batch, latents, inputDim: flags.hidden, evaluation: EVALUATION_SAMPLES })]);
     if (flags.latent >= latents) throw new CliUsageError(`--latent ${flags.latent} is past the last latent: the SAE has ${latents} (0 to ${latents - 1})`);
 
     const toy = trainToySource(flags, progress);
@@ -158,7 +163,7 @@ export const steerCommand = defineCommand({
 
     // By default, edit the latent that best matches the first present feature.
     const cosines = cosineMatrix(toy.trueFeatures, trained.sae.decoderDirections(0))[present.indices[0]];
-    const latent = flags.latent !== -1 ? flags.latent : cosines.indexOf(Math.max(...cosines));
+    const latent = flags.latent !== -1 ? flags.latent : argMax(cosines);
     const x = new Array<number>(n).fill(0);
     present.indices.forEach((index, i) => {
       x[index] = present.values[i];

@@ -47,6 +47,7 @@ import { arrowDiagram, barChart, heatmap } from '../../plot/index.js';
 import { commonFlags, defineCommand, type OutFile, outFlag, writeOutFolder } from '../command.js';
 import { formatNumber, formatTable, matrixToJson, valuesToJson } from '../format.js';
 import { saveToyModel } from '../../io/saelens.js';
+import { refuseOversize, toyModelBuffers } from '../limits.js';
 import { checkpointFlags, checkpointWriter, readResumeState, writeFilesAtomically } from '../files.js';
 
 /** One letter per feature status, for the summary. */
@@ -160,8 +161,9 @@ export const tmsCommand = defineCommand({
   },
   run(flags, context) {
     const { out, progress } = context;
-    const densities = resolveDensities(flags.density, flags.instances);
     const { features: n, hidden: m, instances } = flags;
+    refuseOversize(toyModelBuffers({ instances, batch: flags.batch, features: n, hidden: m })); // before any allocation
+    const densities = resolveDensities(flags.density, flags.instances);
     const model = new ToyModel({ kind: flags.model, instances, features: n, hidden: m, seed: flags.seed });
     const importance = importanceTensor(instances, n, flags.importance);
     // What a resumed run must share with the saved one (--steps may grow).
