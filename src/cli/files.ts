@@ -184,12 +184,20 @@ export function writeFilesAtomically<F extends { [K in keyof F]: string | Uint8A
   const moves = entries.map(([name]) => ({
     target: join(dir, name), temporary: join(dir, `.${name}.tmp-${id}`), aside: join(dir, `.${name}.old-${id}`), setAside: false, placed: false,
   }));
+  // Each step of the undo is tried on its own: one that fails (a temporary never made, with a
+  // name the file system refuses) must not stop the old files from going back.
+  const attempt = (action: () => void): void => {
+    try {
+      action();
+    } catch {
+      // nothing more can be done for this file
+    }
+  };
   const undo = (): void => {
     for (const move of moves) {
-      if (move.placed && move.setAside) fs.renameSync(move.aside, move.target);
-      else if (move.placed) fs.rmSync(move.target, { force: true });
-      else if (move.setAside) fs.renameSync(move.aside, move.target);
-      fs.rmSync(move.temporary, { force: true });
+      if (move.setAside) attempt(() => fs.renameSync(move.aside, move.target));
+      else if (move.placed) attempt(() => fs.rmSync(move.target, { force: true }));
+      attempt(() => fs.rmSync(move.temporary, { force: true }));
     }
   };
   try {
