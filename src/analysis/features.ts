@@ -229,9 +229,15 @@ export function dimensionsPerFeature(W: Tensor): number {
 /** How a feature sits in a trained model: see {@link classifyFeatures}. */
 export type FeatureStatus = 'dedicated' | 'superposed' | 'absent';
 
+/**
+ * A feature with ‖Wᵢ‖ below this is not represented: the default of {@link classifyFeatures}, and
+ * what the experiments count as a stored feature (see classifyFeatures for why 0.5).
+ */
+export const REPRESENTED_NORM = 0.5;
+
 /** Thresholds for {@link classifyFeatures}. */
 export interface ClassifyOptions {
-  /** A feature with ‖Wᵢ‖ below this is absent. Default 0.5. */
+  /** A feature with ‖Wᵢ‖ below this is absent. Default {@link REPRESENTED_NORM}, 0.5. */
   representedNorm?: number;
   /** A represented feature with interference above this (from represented features) is superposed. Default 0.1. */
   interferenceLimit?: number;
@@ -264,7 +270,7 @@ export interface ClassifyOptions {
  */
 export function classifyFeatures(W: Tensor, options: ClassifyOptions = {}): FeatureStatus[] {
   const op = 'classifyFeatures';
-  const representedNorm = options.representedNorm ?? 0.5;
+  const representedNorm = options.representedNorm ?? REPRESENTED_NORM;
   const interferenceLimit = options.interferenceLimit ?? 0.1;
   if (!(representedNorm >= 0) || !Number.isFinite(representedNorm)) fail(op, `representedNorm must be a number ≥ 0, got ${representedNorm}`);
   if (!(interferenceLimit >= 0) || !Number.isFinite(interferenceLimit)) fail(op, `interferenceLimit must be a number ≥ 0, got ${interferenceLimit}`);

@@ -16,7 +16,7 @@
  */
 export {
   instanceWeights, featureNorms, interference, featureDimensionality, gram, dimensionsPerFeature,
-  classifyFeatures, type FeatureStatus, type ClassifyOptions,
+  classifyFeatures, REPRESENTED_NORM, type FeatureStatus, type ClassifyOptions,
 } from './features.js';
 export {
   neuronPolysemanticity, countPolysemantic, type PolysemanticityOptions, type NeuronPolysemanticity,

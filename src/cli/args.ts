@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { logSpacedDensities } from '../models/data.js';
+import type { Densities, OptionError } from '../experiments/options.js';
 
 /** A mistake in the command line itself: the entry point prints its message and exits with 2. */
 export class CliUsageError extends Error {
@@ -153,7 +153,7 @@ export function booleanFlag(options: { help: string }): FlagSpec<boolean> {
 
 /**
  * Feature densities as typed: a list with one value per instance, or a range `hi:lo` spread
- * log-evenly over however many instances there are (resolved by {@link resolveDensities}).
+ * log-evenly over however many instances there are (resolved by the experiment, `resolveDensities`).
  */
 export type DensitySpec =
   | { kind: 'list'; values: number[]; text: string }
@@ -161,7 +161,7 @@ export type DensitySpec =
 
 /**
  * A density flag: `p1,p2,…` (each in (0, 1]) or `hi:lo` (both in (0, 1]). The count of a list is
- * checked against the instances later, by {@link resolveDensities}, since it depends on another flag.
+ * checked against the instances later, by the experiment (`resolveDensities`), since it depends on another flag.
  */
 export function densityFlag(options: { default: string; help: string }): FlagSpec<DensitySpec> {
   const allowed = 'a comma list of densities (one per instance) or a range hi:lo, each in (0, 1]';
@@ -187,23 +187,24 @@ export function densityFlag(options: { default: string; help: string }): FlagSpe
   return { ...spec, default: parsedDefault.value };
 }
 
-/**
- * The density of each of `instances` instances: a list must have exactly that many values; a
- * range is spread log-evenly, high·(low/high)^(k/(count−1)) (`logSpacedDensities`).
- *
- * @throws CliUsageError when a list's length differs from `instances`.
- */
-export function resolveDensities(spec: DensitySpec, instances: number, flag = 'density', instancesFlag = 'instances'): number[] {
-  if (spec.kind === 'list') {
-    if (spec.values.length !== instances) {
-      throw new CliUsageError(
-        `--${flag} lists ${spec.values.length} value${spec.values.length === 1 ? '' : 's'} but --${instancesFlag} is ${instances}; ` +
-        `give one density per instance, or a range hi:lo`,
-      );
-    }
-    return [...spec.values];
-  }
-  return logSpacedDensities(spec.high, spec.low, instances);
+/** A density flag's value as the experiments take it: a list, or a range {high, low}. */
+export function toDensities(spec: DensitySpec): Densities {
+  return spec.kind === 'list' ? [...spec.values] : { high: spec.high, low: spec.low };
+}
+
+/** Densities as a density flag reads them: `hi:lo` for a range, a comma list otherwise. */
+export function densityText(densities: Densities): string {
+  return Array.isArray(densities) ? densities.join(',') : `${(densities as { high: number }).high}:${(densities as { low: number }).low}`;
+}
+
+/** An option's flag: `tmsSteps` is `--tms-steps`. */
+export function flagName(option: string): string {
+  return `--${option.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+}
+
+/** An experiment's refusal of an option, as a usage error naming the flags. */
+export function usageErrorOf(error: OptionError): CliUsageError {
+  return new CliUsageError(error.describe(flagName));
 }
 
 /**

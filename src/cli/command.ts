@@ -16,6 +16,7 @@
 import { type FlagSpec, type FlagSpecs, type ParsedFlags, booleanFlag, formatHelp, intFlag, parseFlags, stringFlag } from './args.js';
 import { type DirectoryIO, nodeDirectoryIO, writeDirectoryAtomically } from './atomic.js';
 import { forceFlag, type OutputFlags, preflightOutputs } from './output.js';
+import type { OutFile } from '../report/plots.js';
 import type { Progress } from './progress.js';
 
 /** What a running command may use. */
@@ -58,13 +59,7 @@ export function outFlag(): FlagSpec<string> {
   return { ...text, allowed: 'a new folder, or one an earlier --out wrote' };
 }
 
-/** One file of an `--out` folder. */
-export interface OutFile {
-  /** Its name inside the folder, e.g. `instance-0-gram.svg`. */
-  name: string;
-  /** Its text (an SVG document, or JSON). */
-  text: string;
-}
+export type { OutFile };
 
 /** The name of the JSON document in an `--out` folder. */
 export const RESULT_FILE = 'result.json';

@@ -79,6 +79,9 @@ export function toyModelBuffers(size: { instances: number; batch: number; featur
   ];
 }
 
+/** How `sae` and `steer` name the toy model's size flags in a refusal. */
+export const TOY_SIZE_FLAGS = { instances: '--instances', batch: '--tms-batch', features: '--features', hidden: '--hidden' };
+
 /** The buffers of training an SAE of `latents` on d_in-dimensional rows at batch B, measured on `evaluation` rows. */
 export function saeBuffers(size: { batch: number; latents: number; inputDim: number; evaluation: number }): BufferSize[] {
   const { batch: B, latents: L, inputDim: d, evaluation: E } = size;

@@ -18,7 +18,9 @@
  *
  * @module
  */
-import { CliUsageError } from './args.js';
+import { OptionError } from '../experiments/options.js';
+import { DivergenceError } from '../models/divergence.js';
+import { CliUsageError, flagName, usageErrorOf } from './args.js';
 import { type DirectoryIO, nodeDirectoryIO } from './atomic.js';
 import type { Command } from './command.js';
 import { geometryCommand } from './commands/geometry.js';
@@ -154,15 +156,19 @@ export async function main(argv: readonly string[], io: CliIO = nodeIO()): Promi
     const context = { out: (text: string) => void io.stdout.write(text), progress, readFile: io.readFile ?? readFileWithNode, files: io.files ?? nodeDirectoryIO() };
     await prepared.run(context);
     return 0;
-  } catch (error) {
+  } catch (caught) {
+    let error = caught;
     progress?.closeBar(); // so the message does not land on the end of a progress bar
     const prefix = command === undefined ? 'superposition' : `superposition ${command.name}`;
+    // An experiment's refusal of an option is a usage error: its option is a flag of the same name.
+    if (error instanceof OptionError) error = usageErrorOf(error);
     if (error instanceof CliUsageError) {
       const helpCommand = command === undefined ? 'superposition --help' : `superposition ${command.name} --help`;
       io.stderr.write(`${prefix}: ${clipMessage(error.message)}\nRun '${helpCommand}' for the flags and what they allow.\n`);
       return 2;
     }
-    const message = error instanceof Error ? error.message : String(error);
+    // A diverged run names the option to lower as the flag that sets it (tmsLr → --tms-lr).
+    const message = error instanceof DivergenceError ? error.describe(flagName) : error instanceof Error ? error.message : String(error);
     io.stderr.write(`${prefix}: error: ${clipMessage(message)}\n`);
     return 1;
   }

@@ -2,8 +2,9 @@
  * Telling a run that diverged from one that trained: a loss or a parameter that is no longer a
  * finite number (NaN, +∞ or −∞) means the updates overshot, and every later step only spreads
  * it. Training stops at once with a {@link DivergenceError}, which names the setting to lower
- * (as the caller calls it: `--lr`, `--tms-lr`, or the option `lr`) so that nothing non-finite
- * is reported as a result or saved as a checkpoint.
+ * (the option as the caller calls it, `lr` or `tmsLr`; the command line writes it as its flag,
+ * `--lr` or `--tms-lr`, through {@link DivergenceError.describe}) so that nothing non-finite is
+ * reported as a result or saved as a checkpoint.
  *
  * The checks are cheap: the loss is one scalar per step; the parameters, |θ| elements, are
  * scanned only before a checkpoint is handed out and when training ends.
@@ -11,6 +12,14 @@
  * @module
  */
 import type { Tensor } from '../tensor/tensor.js';
+
+/** The message of a {@link DivergenceError}, with the option to lower named by `name`. */
+function describeDivergence(
+  details: { op: string; step: number; quantity: string; value: number; setting: string; lr: number }, name: (option: string) => string,
+): string {
+  return `${details.op}: training diverged: ${details.quantity} became ${details.value} at step ${details.step}; ` +
+    `lower ${name(details.setting)} (now ${details.lr}) and run again`;
+}
 
 /** A training run whose loss or parameters stopped being finite numbers. */
 export class DivergenceError extends Error {
@@ -22,21 +31,26 @@ export class DivergenceError extends Error {
   readonly quantity: string;
   /** The value seen (NaN, Infinity or -Infinity). */
   readonly value: number;
-  /** The setting to lower, as the caller names it (`--lr`, `--tms-lr`, `lr`). */
+  /** The option to lower, as the caller names it in code (`lr`, `tmsLr`). */
   readonly setting: string;
+  /** The learning rate in use. */
+  readonly lr: number;
 
   /** @param details - what diverged, where, and what to lower; `lr` is the learning rate in use. */
   constructor(details: { op: string; step: number; quantity: string; value: number; setting: string; lr: number }) {
-    super(
-      `${details.op}: training diverged: ${details.quantity} became ${details.value} at step ${details.step}; ` +
-      `lower ${details.setting} (now ${details.lr}) and run again`,
-    );
+    super(describeDivergence(details, (option) => option));
     this.name = 'DivergenceError';
+    this.lr = details.lr;
     this.op = details.op;
     this.step = details.step;
     this.quantity = details.quantity;
     this.value = details.value;
     this.setting = details.setting;
+  }
+
+  /** The message with the option named by `name` (the command line passes its flag names: `tmsLr` → `--tms-lr`). */
+  describe(name: (option: string) => string): string {
+    return describeDivergence(this, name);
   }
 }
 
@@ -46,7 +60,7 @@ export interface DivergenceContext {
   op: string;
   /** The learning rate in use. */
   lr: number;
-  /** How the caller names the learning rate (default `lr`). */
+  /** How the caller names the learning rate option (default `lr`). */
   setting?: string;
 }
 

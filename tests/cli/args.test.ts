@@ -5,8 +5,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  CliUsageError, booleanFlag, densityFlag, enumFlag, formatHelp, intFlag, numberFlag, parseFlags, resolveDensities, stringFlag,
+  CliUsageError, booleanFlag, densityFlag, enumFlag, formatHelp, intFlag, numberFlag, parseFlags, stringFlag, toDensities, usageErrorOf,
 } from '../../src/cli/args.js';
+import { OptionError, resolveDensities } from '../../src/experiments/options.js';
 import { logSpacedDensities } from '../../src/models/data.js';
 
 const specs = {
@@ -120,7 +121,7 @@ describe('densities', () => {
   it('spreads a range log-evenly over the instances, ends included', () => {
     fc.assert(fc.property(fc.double({ min: 1e-3, max: 1, noNaN: true }), fc.double({ min: 1e-3, max: 1, noNaN: true }), fc.integer({ min: 1, max: 30 }),
       (high, low, count) => {
-        const spread = resolveDensities({ kind: 'range', high, low, text: '' }, count);
+        const spread = resolveDensities(toDensities({ kind: 'range', high, low, text: '' }), count);
         expect(spread).toEqual(logSpacedDensities(high, low, count));
         expect(spread).toHaveLength(count);
         expect(spread[0]).toBe(high);
@@ -130,8 +131,17 @@ describe('densities', () => {
 
   it('insists on one listed value per instance', () => {
     const spec = parseFlags(specs, ['--density', '1,0.5']).density;
-    expect(resolveDensities(spec, 2)).toEqual([1, 0.5]);
-    expect(() => resolveDensities(spec, 8)).toThrow(new CliUsageError(
+    expect(resolveDensities(toDensities(spec), 2)).toEqual([1, 0.5]);
+    let refusal: unknown;
+    try {
+      resolveDensities(toDensities(spec), 8);
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(OptionError);
+    expect((refusal as OptionError).message).toBe('density lists 2 values but instances is 8; give one density per instance, or a range hi:lo');
+    // The command line names the options as its flags.
+    expect(usageErrorOf(refusal as OptionError)).toEqual(new CliUsageError(
       '--density lists 2 values but --instances is 8; give one density per instance, or a range hi:lo'));
   });
 });

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fractionWindows } from '../../src/cli/commands/geometry.js';
-import { awayFromBoundary } from '../../src/cli/commands/phase.js';
+import { fractionWindows } from '../../src/experiments/geometry.js';
+import { awayFromBoundary } from '../../src/experiments/phase.js';
 import { packageVersion } from '../../src/cli/node-io.js';
 import { PHASES } from '../../src/analysis/index.js';
 import { TOY_MODEL_KINDS } from '../../src/models/tms.js';
