@@ -41,4 +41,7 @@ export * from './optim/index.js';
 export * from './models/index.js';
 export * from './analysis/index.js';
 export * from './io/index.js';
+export * from './persistence/index.js';
 export * from './plot/index.js';
+/** The lesson's experiments, typed from options to results: `experiments.tms.run(options)`, and so on. */
+export * as experiments from './experiments/index.js';

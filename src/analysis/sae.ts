@@ -6,7 +6,8 @@
  * Shapes. One SAE instance at a time, samples in rows:
  *
  *     x, x̂        [B, d_in]      the inputs and their reconstructions
- *     f           [B, d_sae]     the latent activations (features), f ≥ 0 for every architecture here
+ *     f           [B, d_sae]     the latent activations, f ≥ 0 for every architecture here (a latent
+ *                                is a feature only once its direction is shown to match one)
  *     true        [n, d]         known feature directions, one per row
  *     learned     [L, d]         learned directions, one per row (the decoder W_dec [d_sae, d_in])
  *
@@ -101,11 +102,11 @@ export function rowValues(op: string, role: string, t: Tensor, layout: string): 
   return { rows, cols, values };
 }
 
-const FEATURES_LAYOUT = '[samples, latents]';
+const LATENTS_LAYOUT = '[samples, latents]';
 
 /** The latents as rows read, and per-latent fire counts: how many samples have f ≠ 0. */
-function fireCounts(op: string, features: Tensor): { samples: number; counts: number[] } {
-  const { rows, cols, values } = rowValues(op, 'features', features, FEATURES_LAYOUT);
+function fireCounts(op: string, latents: Tensor): { samples: number; counts: number[] } {
+  const { rows, cols, values } = rowValues(op, 'latents', latents, LATENTS_LAYOUT);
   const counts = new Array<number>(cols).fill(0);
   for (let s = 0; s < rows; s++) {
     for (let l = 0; l < cols; l++) if (values[s * cols + l] !== 0) counts[l]++;
@@ -114,15 +115,15 @@ function fireCounts(op: string, features: Tensor): { samples: number; counts: nu
 }
 
 /**
- * L0: the mean number of non-zero latents per sample, for features f [B, d_sae].
+ * L0: the mean number of non-zero latents per sample, for latent activations f [B, d_sae].
  *
  * @example
  * ```ts
  * l0(tensor([[1, 0, 2], [0, 0, 0]]));   // returns 1  ((2 + 0) / 2 samples)
  * ```
  */
-export function l0(features: Tensor): number {
-  const { samples, counts } = fireCounts('l0', features);
+export function l0(latents: Tensor): number {
+  const { samples, counts } = fireCounts('l0', latents);
   return counts.reduce((sum, count) => sum + count, 0) / samples;
 }
 
@@ -193,28 +194,28 @@ export function fractionOfVarianceExplained(x: Tensor, xHat: Tensor): number {
 }
 
 /**
- * How many samples each latent fires on (f ≠ 0), for features f [B, d_sae]: one count per latent.
+ * How many samples each latent fires on (f ≠ 0), for latent activations f [B, d_sae]: one count per latent.
  *
  * @example
  * ```ts
  * latentFireCounts(tensor([[1, 0, 2], [3, 0, 0]]));   // returns [2, 0, 1]
  * ```
  */
-export function latentFireCounts(features: Tensor): number[] {
-  return fireCounts('latentFireCounts', features).counts;
+export function latentFireCounts(latents: Tensor): number[] {
+  return fireCounts('latentFireCounts', latents).counts;
 }
 
 /**
- * Each latent's activation density: the fraction of samples it fires on (f ≠ 0), for features
- * f [B, d_sae].
+ * Each latent's activation density: the fraction of samples it fires on (f ≠ 0), for latent
+ * activations f [B, d_sae].
  *
  * @example
  * ```ts
  * latentDensities(tensor([[1, 0, 2], [3, 0, 0]]));   // returns [1, 0, 0.5]
  * ```
  */
-export function latentDensities(features: Tensor): number[] {
-  const { samples, counts } = fireCounts('latentDensities', features);
+export function latentDensities(latents: Tensor): number[] {
+  const { samples, counts } = fireCounts('latentDensities', latents);
   return counts.map((count) => count / samples);
 }
 
@@ -267,7 +268,7 @@ export function deadLatents(fires: readonly number[] | readonly (readonly number
 
 /**
  * The dense latents: those firing on more than `threshold` of the samples (density > threshold,
- * strictly), for features f [B, d_sae]. Default 0.1, one sample in ten: far above the density of
+ * strictly), for latent activations f [B, d_sae]. Default 0.1, one sample in ten: far above the density of
  * the sparse features an SAE is meant to find, so a latent this busy is usually a catch-all
  * rather than a feature. Returns their indices, ascending.
  *
@@ -276,10 +277,10 @@ export function deadLatents(fires: readonly number[] | readonly (readonly number
  * denseLatents(tensor([[1, 0], [1, 0], [1, 2], [1, 0]]), 0.25);   // returns [0]  (density 1; latent 1's 0.25 is not above 0.25)
  * ```
  */
-export function denseLatents(features: Tensor, threshold = 0.1): number[] {
+export function denseLatents(latents: Tensor, threshold = 0.1): number[] {
   const op = 'denseLatents';
   if (!(threshold >= 0 && threshold < 1)) fail(op, `threshold must be a fraction in [0, 1), got ${threshold}`);
-  const { samples, counts } = fireCounts(op, features);
+  const { samples, counts } = fireCounts(op, latents);
   const dense: number[] = [];
   counts.forEach((count, l) => {
     if (count / samples > threshold) dense.push(l);
@@ -309,7 +310,7 @@ export interface DensityHistogram {
 
 /**
  * Bins every latent's log₁₀ activation density (fraction of samples it fires on), as in
- * Anthropic's feature-density plots, for features f [B, d_sae]. Latents that never fired have no
+ * Anthropic's feature-density plots, for latent activations f [B, d_sae]. Latents that never fired have no
  * logarithm and are counted apart, in `neverFired`. Densities outside the range land in the end
  * bins, so `counts` sum to the latents that fired.
  *
@@ -319,10 +320,10 @@ export interface DensityHistogram {
  * activationDensityHistogram(f, 2);   // returns { edges: [-1, -0.5, 0], counts: [1, 1], neverFired: 1, samples: 10 }
  * ```
  */
-export function activationDensityHistogram(features: Tensor, bins = 20, range: DensityRange = {}): DensityHistogram {
+export function activationDensityHistogram(latents: Tensor, bins = 20, range: DensityRange = {}): DensityHistogram {
   const op = 'activationDensityHistogram';
   if (!Number.isInteger(bins) || bins < 1) fail(op, `bins must be a whole number ≥ 1, got ${bins}`);
-  const { samples, counts } = fireCounts(op, features);
+  const { samples, counts } = fireCounts(op, latents);
   const min = range.min ?? Math.min(-1, Math.floor(-Math.log10(samples)));
   const max = range.max ?? 0;
   if (!Number.isFinite(min) || !Number.isFinite(max) || !(min < max)) fail(op, `expected a range with min < max, got [${min}, ${max}]`);

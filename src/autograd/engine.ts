@@ -33,7 +33,6 @@ import { add, astype } from '../tensor/elementwise.js';
 import { reshape } from '../tensor/movement.js';
 import { sum } from '../tensor/reduce.js';
 import { shapesEqual } from '../tensor/shape.js';
-import { Variable } from './variable.js';
 
 /** What an op receives as an input: a tensor (maybe a Variable) or a plain number (a constant). */
 export type Input = Tensor | number;
@@ -57,6 +56,53 @@ export interface GradNode {
   readonly inputShapes: readonly (readonly number[])[];
   /** The backward rule; null once the graph has been released after `backward()`. */
   rule: BackwardRule | null;
+}
+
+/**
+ * A tensor that records how it was made (see variable.ts for the whole story). It lives here,
+ * beside the record it holds ({@link GradNode}) and the walk it starts ({@link backward}), so that
+ * the engine and variable.ts do not import each other.
+ */
+export class Variable extends Tensor {
+  /** Whether gradients flow into this value. Set on leaves; derived for op outputs. */
+  requiresGrad: boolean;
+  /** The op that produced this value, or null for a leaf or a constant. */
+  node: GradNode | null;
+  /** ∂L/∂(this), accumulated by `backward()` on leaves that require grad; null until then. */
+  grad: Tensor | null = null;
+  /** An optional label, shown in traces and graph drawings (e.g. `"W"`). */
+  name: string | undefined;
+
+  /** Wraps a tensor's storage (no copy). Use {@link parameter} or {@link variable} instead. */
+  constructor(value: Tensor, requiresGrad = false, node: GradNode | null = null, name?: string) {
+    super(value.data, value.shape, value.strides, value.offset);
+    this.requiresGrad = requiresGrad;
+    this.node = node;
+    this.name = name;
+  }
+
+  /** True for a value no op produced: a parameter, an input, or a constant. */
+  get isLeaf(): boolean {
+    return this.node === null;
+  }
+
+  /**
+   * Computes ∂this/∂x for every leaf x that requires grad, and adds it to `x.grad`.
+   * `this` must hold one element, unless `seed` (∂L/∂this, same shape) is given.
+   */
+  backward(seed?: Tensor, options?: BackwardOptions): void {
+    backward(this, seed, options);
+  }
+
+  /** The same numbers as a constant: no gradient flows through the result. */
+  detach(): Variable {
+    return new Variable(this, false);
+  }
+
+  /** Resets `grad` to zero in place (or leaves it null), so the next backward starts fresh. */
+  zeroGrad(): void {
+    if (this.grad !== null) this.grad.data.fill(0);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,6 +11,10 @@
  * Every differentiable op returns a Variable; when none of its inputs requires grad (or inside
  * `noGrad`) the result is a constant with `node = null` and costs nothing to keep.
  *
+ * The class itself is defined in engine.ts, beside the graph node it holds and the backward walk
+ * its `backward()` starts (so that the two files do not import each other); this module re-exports
+ * it with the functions that make leaves.
+ *
  * Why a subclass and not fields on Tensor: the tensor core (`src/tensor`) stays a library of
  * numbers that knows nothing of gradients, and its kernels accept Variables unchanged, since a
  * Variable is a Tensor. PyTorch merged the two classes to spare users the split; here the split
@@ -21,50 +25,9 @@
 import { allocate } from '../tensor/dtype.js';
 import { fail, formatShape } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type BackwardOptions, type GradNode, backward as runBackward } from './engine.js';
+import { Variable } from './engine.js';
 
-/** A tensor that records how it was made. See the module notes. */
-export class Variable extends Tensor {
-  /** Whether gradients flow into this value. Set on leaves; derived for op outputs. */
-  requiresGrad: boolean;
-  /** The op that produced this value, or null for a leaf or a constant. */
-  node: GradNode | null;
-  /** ∂L/∂(this), accumulated by `backward()` on leaves that require grad; null until then. */
-  grad: Tensor | null = null;
-  /** An optional label, shown in traces and graph drawings (e.g. `"W"`). */
-  name: string | undefined;
-
-  /** Wraps a tensor's storage (no copy). Use {@link parameter} or {@link variable} instead. */
-  constructor(value: Tensor, requiresGrad = false, node: GradNode | null = null, name?: string) {
-    super(value.data, value.shape, value.strides, value.offset);
-    this.requiresGrad = requiresGrad;
-    this.node = node;
-    this.name = name;
-  }
-
-  /** True for a value no op produced: a parameter, an input, or a constant. */
-  get isLeaf(): boolean {
-    return this.node === null;
-  }
-
-  /**
-   * Computes ∂this/∂x for every leaf x that requires grad, and adds it to `x.grad`.
-   * `this` must hold one element, unless `seed` (∂L/∂this, same shape) is given.
-   */
-  backward(seed?: Tensor, options?: BackwardOptions): void {
-    runBackward(this, seed, options);
-  }
-
-  /** The same numbers as a constant: no gradient flows through the result. */
-  detach(): Variable {
-    return new Variable(this, false);
-  }
-
-  /** Resets `grad` to zero in place (or leaves it null), so the next backward starts fresh. */
-  zeroGrad(): void {
-    if (this.grad !== null) this.grad.data.fill(0);
-  }
-}
+export { Variable };
 
 /** Options for {@link variable} and {@link parameter}. */
 export interface VariableOptions {

@@ -17,8 +17,8 @@
  * old ones back. Both files, or neither.
  *
  * It also holds the `--save DIR` / `--resume DIR` machinery of `tms` and `sae`: a save folder
- * holds `checkpoint.safetensors` (the latest training state; format in src/models/checkpoint.ts),
- * at the end the final model in the layout of src/io/saelens.ts, and the manifest (atomic.ts's
+ * holds `checkpoint.safetensors` (the latest training state; format in src/persistence/checkpoint.ts),
+ * at the end the final model in the layout of src/persistence/saelens.ts, and the manifest (atomic.ts's
  * `MANIFEST_FILE`, kind `save`) listing what this program wrote there. Whether a folder may be
  * saved into is output.ts's question, asked before training.
  *
@@ -29,7 +29,8 @@
  *
  * @module
  */
-import { type Checkpoint, type TrainingState, configConflicts, readCheckpoint, writeCheckpoint } from '../models/checkpoint.js';
+import type { TrainingState } from '../models/training-state.js';
+import { type Checkpoint, configConflicts, readCheckpoint, writeCheckpoint } from '../persistence/checkpoint.js';
 import { CliUsageError, type FlagSpec, intFlag, stringFlag } from './args.js';
 import {
   MANIFEST_FILE, describeFsError, joinPath as join, makeFolders, manifestText, nodeDirectoryIO, readManifest, splitPath, writerOf,

@@ -30,7 +30,7 @@ import { phaseCommand } from './commands/phase.js';
 import { saeCommand } from './commands/sae.js';
 import { steerCommand } from './commands/steer.js';
 import { tmsCommand } from './commands/tms.js';
-import { nodeIO, nodeProcess } from './node-io.js';
+import { nodeProcess, packageVersion } from './node-io.js';
 import { Progress, type ProgressStream, progressMode } from './progress.js';
 
 /** The streams and facts the command line runs with. */
@@ -56,6 +56,16 @@ export const MAX_MESSAGE_LENGTH = 1000;
 export function clipMessage(message: string): string {
   if (message.length <= MAX_MESSAGE_LENGTH) return message;
   return `${message.slice(0, MAX_MESSAGE_LENGTH)}… (${message.length - MAX_MESSAGE_LENGTH} more characters left out)`;
+}
+
+/** The real terminal: stdout, stderr (with whether it is a terminal, and its width), the version. */
+export function nodeIO(): CliIO {
+  const { stdout, stderr } = nodeProcess();
+  return {
+    stdout: { write: (text) => stdout.write(text) },
+    stderr: { write: (text) => stderr.write(text), isTTY: stderr.isTTY === true, columns: stderr.columns },
+    version: packageVersion,
+  };
 }
 
 /** Every subcommand, in the order the help lists them. */
@@ -152,7 +162,6 @@ export async function main(argv: readonly string[], io: CliIO = nodeIO()): Promi
       columns: io.stderr.columns,
       now: io.now,
     });
-    // `files` rides along for the commands that write folders (lesson.ts reads it; CommandContext does not declare it yet).
     const context = { out: (text: string) => void io.stdout.write(text), progress, readFile: io.readFile ?? readFileWithNode, files: io.files ?? nodeDirectoryIO() };
     await prepared.run(context);
     return 0;

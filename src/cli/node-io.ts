@@ -9,8 +9,6 @@
  *
  * @module
  */
-import type { CliIO } from './main.js';
-
 /** A Node writable stream, as far as the command line uses it. */
 interface NodeWritable {
   write(text: string): boolean;
@@ -47,16 +45,6 @@ export function packageVersion(): string {
   const version: unknown = (JSON.parse(text) as { version?: unknown }).version;
   if (typeof version !== 'string') throw new Error('package.json has no version');
   return version;
-}
-
-/** The real terminal: stdout, stderr (with whether it is a terminal, and its width), the version. */
-export function nodeIO(): CliIO {
-  const { stdout, stderr } = nodeProcess();
-  return {
-    stdout: { write: (text) => stdout.write(text) },
-    stderr: { write: (text) => stderr.write(text), isTTY: stderr.isTTY === true, columns: stderr.columns },
-    version: packageVersion,
-  };
 }
 
 /**

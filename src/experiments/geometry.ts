@@ -79,7 +79,10 @@ export const FRACTION_TEXT: Readonly<Record<StickyName, string>> = {
 };
 
 /** Counts per named fraction, and those at none. */
-export type FractionCounts = Record<StickyName, number> & { unmatched: number };
+export type FractionCounts = Record<StickyName, number> & {
+  /** Values at no named fraction. */
+  unmatched: number;
+};
 
 /** One instance's figures, as `geometry --json` has them. */
 export interface GeometryInstance {
@@ -124,11 +127,24 @@ export interface GeometryResult {
   /** Per instance, the Dᵢ of its represented features. */
   representedValues: number[][];
   /** Every represented Dᵢ, counted by fraction. */
-  clusters: FractionCounts & { total: number };
+  clusters: FractionCounts & {
+    /** Every represented Dᵢ. */
+    total: number;
+  };
   /** The represented Dᵢ inside the fractions' range. */
   inRange: InRange;
   /** Training time, in seconds. */
   seconds: number;
+}
+
+/** The named fractions' range, widened by the tolerance, and the share of it their windows cover. */
+export interface FractionWindows {
+  /** 3/8 − tolerance. */
+  lower: number;
+  /** 1 + tolerance. */
+  upper: number;
+  /** The share of [lower, upper] within the tolerance of some named fraction. */
+  chance: number;
 }
 
 /**
@@ -136,7 +152,7 @@ export interface GeometryResult {
  * it lying within `tolerance` of some named fraction: where Dᵢ spread evenly over the range would
  * land "at a fraction" by chance. (The windows of 2/5 and 3/8 overlap: the union is counted.)
  */
-export function fractionWindows(tolerance: number): { lower: number; upper: number; chance: number } {
+export function fractionWindows(tolerance: number): FractionWindows {
   const windows = STICKY_FRACTIONS
     .map(({ fraction }) => [fraction - tolerance, fraction + tolerance] as const)
     .sort((a, b) => a[0] - b[0]);
@@ -207,7 +223,35 @@ export function run(options: GeometryOptions, onProgress: ProgressSink = SILENT_
 }
 
 /** The `geometry --json` document (see the module notes). */
-export function toJson(result: GeometryResult) {
+export interface GeometryJson {
+  /** n. */
+  features: number;
+  /** m. */
+  hidden: number;
+  /** The importance ratio r. */
+  importance: number;
+  /** AdamW steps. */
+  steps: number;
+  /** Samples per step, per instance. */
+  batch: number;
+  /** Learning rate. */
+  lr: number;
+  /** The seed. */
+  seed: number;
+  /** How close counts as at a fraction. */
+  tolerance: number;
+  /** Per instance, its figures. */
+  instances: GeometryInstance[];
+  /** Every represented Dᵢ, counted by fraction. */
+  clusters: GeometryResult['clusters'];
+  /** The represented Dᵢ inside the fractions' range. */
+  inRange: InRange;
+  /** Training time, in seconds. */
+  seconds: number;
+}
+
+/** The `geometry --json` document (see the module notes). */
+export function toJson(result: GeometryResult): GeometryJson {
   const { options } = result;
   return {
     features: options.features, hidden: options.hidden, importance: options.importance, steps: options.steps, batch: options.batch,

@@ -50,7 +50,7 @@
  *
  * @module
  */
-import { cosineMatrix, type Phase, REPRESENTED_NORM, steer, type SteeringReport } from '../analysis/index.js';
+import { cosineMatrix, type Mmcs, type Phase, REPRESENTED_NORM, steer, type SteeringReport } from '../analysis/index.js';
 import { collectGraph, type GraphData } from '../autograd/graph.js';
 import { sum } from '../autograd/index.js';
 import { type TraceEntry, trace } from '../autograd/trace.js';
@@ -70,7 +70,12 @@ import * as tmsExperiment from './tms.js';
 /** What the lesson runs: per act, the options it changes from that experiment's defaults (all but the seed). */
 export interface LessonPlan {
   /** The traced step: a ReLU toy model of 5 features in 2 dims, this many instances and samples. */
-  trainingStep: { instances: number; batch: number };
+  trainingStep: {
+    /** Instances side by side. */
+    instances: number;
+    /** Samples in the batch. */
+    batch: number;
+  };
   /** Act 1, the hidden-ReLU model: `tms` options. */
   polysemanticity: Partial<Omit<tmsExperiment.TmsOptions, 'seed'>>;
   /** Act 2, run once with the ReLU model and once with the linear one: `tms` options. */
@@ -169,7 +174,14 @@ export interface SteeringSummary {
   /** And after. */
   after: number;
   /** The output feature the latent is named for: its value from the reconstruction, and after the edit. */
-  target: { feature: number; reconstruction: number; steered: number };
+  target: {
+    /** The output feature. */
+    feature: number;
+    /** Its value on the SAE's reconstruction ĥ. */
+    reconstruction: number;
+    /** Its value after the edit. */
+    steered: number;
+  };
   /** The output features that moved. */
   changed: SteeringReport['changed'];
   /** The outputs on h, on ĥ, and after the edit. */
@@ -199,6 +211,151 @@ export interface ModelFigures {
   W: number[][][];
 }
 
+/** Act 0: one traced training step. */
+export interface TrainingStepFigures {
+  /** Instances side by side. */
+  instances: number;
+  /** Samples in the batch. */
+  batch: number;
+  /** n = 5. */
+  features: number;
+  /** m = 2. */
+  hidden: number;
+  /** The step's loss. */
+  loss: number;
+  /** Ops run forward. */
+  forwardOps: number;
+  /** Ops run backward. */
+  backwardOps: number;
+  /** Forward ops on the gradient path. */
+  onGradPath: number;
+  /** The graph's size. */
+  graph: {
+    /** Its vertices. */
+    vertices: number;
+    /** Its edges. */
+    edges: number;
+  };
+  /** The trace, op by op (with times under `ms`). */
+  ops: TraceEntry[];
+}
+
+/** Act 1: the hidden-ReLU model across densities. */
+export interface PolysemanticityFigures {
+  /** n. */
+  features: number;
+  /** m, the neurons. */
+  hidden: number;
+  /** Per instance, its density. */
+  densities: number[];
+  /** Per instance, neurons driven by two or more features. */
+  polysemanticNeurons: number[];
+  /** Per instance, features stored (‖Wᵢ‖ ≥ 0.5). */
+  represented: number[];
+  /** Per instance, per neuron, the features driving it. */
+  featuresPerNeuron: number[][];
+  /** Per instance, its final loss. */
+  losses: number[];
+}
+
+/** Act 2: the ReLU model beside the linear one. */
+export interface SuperpositionFigures {
+  /** n. */
+  features: number;
+  /** m. */
+  hidden: number;
+  /** Per instance, its density. */
+  densities: number[];
+  /** The ReLU model. */
+  relu: ModelFigures;
+  /** The linear model. */
+  linear: ModelFigures;
+  /** The sparsest ReLU instance's shape. */
+  sparsest: {
+    /** Its density. */
+    density: number;
+    /** Features stored. */
+    represented: number;
+    /** The angles between neighbouring stored features, in degrees. */
+    angleGaps: number[];
+    /** Whether five stored features sit 72° ± 12° apart. */
+    pentagon: boolean;
+  };
+}
+
+/** Act 3: the phase diagram. */
+export interface PhaseFigures extends phaseExperiment.PhaseAgreement {
+  /** Cells per side. */
+  grid: number;
+  /** Restarts per cell. */
+  restarts: number;
+  /** The column importances. */
+  importances: number[];
+  /** The row densities. */
+  densities: number[];
+  /** The trained phases, row-major. */
+  trained: Phase[];
+  /** The theory's phases, row-major. */
+  theory: Phase[];
+}
+
+/** Act 3: the geometry. */
+export interface GeometryFigures {
+  /** n. */
+  features: number;
+  /** m. */
+  hidden: number;
+  /** How close counts as at a fraction. */
+  tolerance: number;
+  /** Per instance, its density. */
+  densities: number[];
+  /** Per instance, m / ‖W‖²_F (null for all-zero W). */
+  dimensionsPerFeature: (number | null)[];
+  /** Per instance, features represented. */
+  represented: number[];
+  /** Every represented Dᵢ, counted by fraction. */
+  clusters: Record<string, number>;
+  /** The represented Dᵢ inside the fractions' range. */
+  inRange: geometryExperiment.InRange;
+}
+
+/** Act 4: the SAE and steering. */
+export interface SaeFigures {
+  /** SAE architecture. */
+  arch: string;
+  /** d_sae. */
+  latents: number;
+  /** How many true features (n). */
+  trueFeatures: number;
+  /** The toy model's density. */
+  density: number;
+  /** Mean latents active per sample. */
+  l0: number;
+  /** (1/B) Σ_s ‖x_s − x̂_s‖². */
+  mse: number;
+  /** Fraction of variance explained. */
+  fve: number | null;
+  /** Latents that fired on no evaluation sample. */
+  dead: number;
+  /** MMCS both ways. */
+  mmcs: Mmcs | null;
+  /** True features recovered (cosine ≥ 0.9). */
+  recovered: number | null;
+  /** cos(true feature i, latent j). */
+  cosines: number[][];
+  /** The training history. */
+  history: SaeHistoryEntry[];
+  /** Steering. */
+  steering: {
+    /** The latents that fired on feature 0 alone. */
+    fired: SteeringReport['fired'];
+    /** Feature 0 alone, its closest latent ablated. */
+    ablation: SteeringSummary;
+    /** No feature present, another feature's latent clamped on. */
+    clamp: SteeringSummary;
+  };
+}
+
 /** What the lesson found, as JSON-ready figures; see the module notes. */
 export interface LessonFigures {
   /** Always "superposition". */
@@ -210,50 +367,31 @@ export interface LessonFigures {
   /** The command line that reproduces each act. */
   commands: Record<string, string>;
   /** Act 0. */
-  trainingStep: {
-    instances: number; batch: number; features: number; hidden: number; loss: number; forwardOps: number; backwardOps: number;
-    onGradPath: number; graph: { vertices: number; edges: number }; ops: TraceEntry[];
-  };
+  trainingStep: TrainingStepFigures;
   /** Act 1. */
-  polysemanticity: {
-    features: number; hidden: number; densities: number[]; polysemanticNeurons: number[]; represented: number[];
-    featuresPerNeuron: number[][]; losses: number[];
-  };
+  polysemanticity: PolysemanticityFigures;
   /** Act 2. */
-  superposition: {
-    features: number; hidden: number; densities: number[];
-    relu: ModelFigures;
-    linear: ModelFigures;
-    sparsest: { density: number; represented: number; angleGaps: number[]; pentagon: boolean };
-  };
+  superposition: SuperpositionFigures;
   /** Act 3, the phase diagram. */
-  phase: {
-    grid: number; restarts: number; cells: number; agree: number; interiorCells: number; interiorAgree: number;
-    importances: number[]; densities: number[]; trained: Phase[]; theory: Phase[];
-  };
+  phase: PhaseFigures;
   /** Act 3, the geometry. */
-  geometry: {
-    features: number; hidden: number; tolerance: number; densities: number[]; dimensionsPerFeature: (number | null)[]; represented: number[];
-    clusters: Record<string, number>; inRange: geometryExperiment.InRange;
-  };
+  geometry: GeometryFigures;
   /** Act 4. */
-  sae: {
-    arch: string; latents: number; trueFeatures: number; density: number; l0: number; mse: number; fve: number | null; dead: number;
-    mmcs: { trueToLearned: number; learnedToTrue: number } | null; recovered: number | null; cosines: number[][];
-    history: SaeHistoryEntry[];
-    steering: { fired: SteeringReport['fired']; ablation: SteeringSummary; clamp: SteeringSummary };
-  };
+  sae: SaeFigures;
   /** Wall time of each act, in seconds (the only timings besides the trace's `ms`). */
   seconds: Record<string, number>;
 }
 
 /** Act 0 as traced: the figures, and the graph of the step. */
-export type TracedStep = LessonFigures['trainingStep'] & { graphData: GraphData };
+export type TracedStep = TrainingStepFigures & {
+  /** The graph of the step, for the report to draw. */
+  graphData: GraphData;
+};
 
 /** Act 4 as run: the SAE's figures, and what the report draws. */
 export interface UnmixResult {
   /** The figures. */
-  figures: LessonFigures['sae'];
+  figures: SaeFigures;
   /** The SAE's decoder directions [d_sae][d_in]. */
   decoder: number[][];
   /** Feature 0 alone, its closest latent ablated. */
@@ -357,7 +495,7 @@ function unmix(options: ToySourceOptions & SaeTrainingOptions, onProgress: Progr
   const clampValue = own > 0 ? own : 1;
   const clamped = steer(toy.model, toy.instance, trained.sae, new Array<number>(n).fill(0), { latent: otherLatent, value: clampValue });
 
-  const figures: LessonFigures['sae'] = {
+  const figures: SaeFigures = {
     arch: options.arch, latents, trueFeatures: n, density: toy.density,
     l0: measures.l0, mse: measures.mse, fve: measures.fve, dead: measures.dead, mmcs: measures.mmcs, recovered: measures.recovered,
     cosines, history: trained.history,

@@ -27,7 +27,12 @@ export class OptionError extends Error {
 }
 
 /** Feature densities: one per instance, or a range spread log-evenly over the instances. */
-export type Densities = readonly number[] | { readonly high: number; readonly low: number };
+export type Densities = readonly number[] | {
+  /** The first instance's density. */
+  readonly high: number;
+  /** The last instance's density. */
+  readonly low: number;
+};
 
 /**
  * The density of each of `instances` instances. A list must have exactly that many values (or,

@@ -210,7 +210,33 @@ export function run(options: PhaseOptions, onProgress: ProgressSink = SILENT_PRO
 }
 
 /** The `phase --json` document (see the module notes). */
-export function toJson(result: PhaseResult) {
+export interface PhaseJson {
+  /** Always 2. */
+  features: 2;
+  /** Always 1. */
+  hidden: 1;
+  /** Cells per side. */
+  grid: number;
+  /** Restarts per cell. */
+  restarts: number;
+  /** AdamW steps. */
+  steps: number;
+  /** Samples per step, per cell and restart. */
+  batch: number;
+  /** Learning rate. */
+  lr: number;
+  /** The seed. */
+  seed: number;
+  /** The cells, row-major. */
+  cells: PhaseCellResult[];
+  /** How far trained and theory agree. */
+  agreement: PhaseAgreement;
+  /** Wall time, in seconds. */
+  seconds: number;
+}
+
+/** The `phase --json` document (see the module notes). */
+export function toJson(result: PhaseResult): PhaseJson {
   const { options } = result;
   return {
     features: 2, hidden: 1, grid: options.grid, restarts: options.restarts, steps: options.steps, batch: options.batch,

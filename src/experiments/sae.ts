@@ -37,7 +37,7 @@
  */
 import {
   deadLatents, featuresRecovered, fractionOfVarianceExplained, l0, latentFireCounts, latentMatches, meanSquaredError, mmcs,
-  type Mmcs, toyFeatureDirections, zeroRows,
+  type LatentMatch, type Mmcs, toyFeatureDirections, zeroRows,
 } from '../analysis/index.js';
 import { noGrad } from '../autograd/engine.js';
 import { generateFeatures, importanceTensor } from '../models/data.js';
@@ -230,13 +230,15 @@ export function rowSampler(data: Float32Array, rows: number, cols: number): Acti
  * The latents asked for, or the default `fallback` (n for the toy model, 4 × d_in for a matrix),
  * and TopK's k (default min(2, latents)).
  *
- * @throws OptionError when k is larger than the latents (TopK only).
+ * @throws OptionError when k is larger than the latents (for TopK, or when no architecture is given).
  */
-export function resolveLatents(options: Pick<SaeTrainingOptions, 'arch' | 'latents' | 'k'>, fallback: number): { latents: number; k: number } {
+export function resolveLatents(
+  options: Pick<SaeTrainingOptions, 'latents' | 'k'> & Partial<Pick<SaeTrainingOptions, 'arch'>>, fallback: number,
+): Pick<SaeTrainingOptions, 'latents' | 'k'> {
   const latents = options.latents === 0 ? fallback : options.latents;
   const { k } = options;
   // Only TopK keeps k latents; the other architectures ignore k, so it is not held against the latents.
-  if (options.arch === 'topk' && k > latents) {
+  if ((options.arch === undefined || options.arch === 'topk') && k > latents) {
     throw new OptionError((name) =>
       `${name('k')} ${k} is larger than ${name('latents')} ${latents}: TopK keeps k of the latents, so k must be at most ${latents}`);
   }
@@ -293,7 +295,7 @@ export interface SaeMeasures {
   /** True features matched at cosine ≥ 0.9, or null without them. */
   recovered: number | null;
   /** Each latent's best-matching true feature, or null without them. */
-  matches: { feature: number; cosine: number }[] | null;
+  matches: LatentMatch[] | null;
   /** How many true features there are, or null without them. */
   trueFeatureCount: number | null;
   /** The true features that are the zero vector (no direction): left out of MMCS, recovery and matches. */
@@ -302,7 +304,7 @@ export interface SaeMeasures {
 
 /** Encodes and decodes `x` [1, B, d_in] and takes every measure (see the module notes). */
 export function measureSae(sae: SparseAutoencoder, x: Tensor, trueFeatures: Tensor | null): SaeMeasures {
-  const { features, reconstruction } = noGrad(() => sae.forward(x));
+  const { latents, reconstruction } = noGrad(() => sae.forward(x));
   let fve: number | null;
   try {
     fve = fractionOfVarianceExplained(x, reconstruction);
@@ -311,7 +313,7 @@ export function measureSae(sae: SparseAutoencoder, x: Tensor, trueFeatures: Tens
     if (!(error instanceof TensorError)) throw error;
     fve = null;
   }
-  const fireCounts = latentFireCounts(features);
+  const fireCounts = latentFireCounts(latents);
   const decoder = sae.decoderDirections(0);
   // Zero true features have no direction to find: measured without them (the run notes which).
   const zeroTrueFeatures = trueFeatures === null ? [] : zeroRows(trueFeatures);
@@ -326,7 +328,7 @@ export function measureSae(sae: SparseAutoencoder, x: Tensor, trueFeatures: Tens
     trueFeatures = keep.length === 0 ? null : new Tensor(rows, [keep.length, d]);
   }
   return {
-    l0: l0(features),
+    l0: l0(latents),
     mse: meanSquaredError(x, reconstruction),
     fve,
     dead: deadLatents(fireCounts).length,
@@ -413,8 +415,82 @@ export function run(options: SaeOptions, onProgress: ProgressSink = SILENT_PROGR
   };
 }
 
+/** The toy model under an SAE, as `sae --json` describes it. */
+export interface ToyModelJson {
+  /** Which toy model. */
+  model: ToyModelKind;
+  /** n. */
+  features: number;
+  /** m. */
+  hidden: number;
+  /** Instances trained. */
+  instances: number;
+  /** The instance the SAE read. */
+  instance: number;
+  /** Its density. */
+  density: number;
+  /** The importance ratio r. */
+  importanceRatio: number;
+  /** The toy model's steps. */
+  steps: number;
+  /** Its samples per step. */
+  batch: number;
+  /** Its learning rate. */
+  lr: number;
+  /** The instance's final loss. */
+  loss: number;
+}
+
 /** The `sae --json` document (see the module notes). */
-export function toJson(result: SaeResult) {
+export interface SaeJson {
+  /** SAE architecture. */
+  arch: SaeArchitecture;
+  /** d_sae. */
+  latents: number;
+  /** TopK's k, or null for the other architectures. */
+  k: number | null;
+  /** λ. */
+  l1: number;
+  /** The SAE's steps. */
+  steps: number;
+  /** Its samples per step. */
+  batch: number;
+  /** Its learning rate. */
+  lr: number;
+  /** Dead-latent resampling. */
+  resample: SaeTrainingOptions['resample'];
+  /** The seed. */
+  seed: number;
+  /** Where the activations came from. */
+  source: 'tms' | 'input';
+  /** d_in. */
+  inputDim: number;
+  /** Mean latents active per sample. */
+  l0: number;
+  /** (1/B) Σ_s ‖x_s − x̂_s‖². */
+  mse: number;
+  /** Fraction of variance explained, or null without variance. */
+  fve: number | null;
+  /** Latents that fired on no evaluation sample. */
+  dead: number;
+  /** MMCS both ways, or null without true features. */
+  mmcs: Mmcs | null;
+  /** True features matched at cosine ≥ 0.9, or null without them. */
+  recovered: number | null;
+  /** The decoder directions, d_sae rows of d_in. */
+  decoder: number[][];
+  /** The training history. */
+  history: SaeHistoryEntry[];
+  /** The true feature directions, n rows of d_in (when known). */
+  trueFeatures?: number[][];
+  /** The toy model (with the toy-model source). */
+  toyModel?: ToyModelJson;
+  /** Training time of the toy model and the SAE, in seconds. */
+  seconds: number;
+}
+
+/** The `sae --json` document (see the module notes). */
+export function toJson(result: SaeResult): SaeJson {
   const { options, toy, measures, trueFeatures } = result;
   return {
     arch: options.arch, latents: result.latents, k: options.arch === 'topk' ? result.k : null, l1: options.l1, steps: options.steps,

@@ -52,7 +52,9 @@ export type SteerOptions = ToySourceOptions & SaeTrainingOptions & {
 };
 
 /** The edit's defaults: feature 0 alone, its closest latent ablated, changes above 1e-3. */
-export const STEER_DEFAULTS = { present: null, latent: -1, value: null, tolerance: 1e-3 } as const;
+export const STEER_DEFAULTS: Readonly<Pick<SteerOptions, 'present' | 'latent' | 'value' | 'tolerance'>> = {
+  present: null, latent: -1, value: null, tolerance: 1e-3,
+};
 
 /** A steering run. */
 export interface SteerResult {
@@ -108,8 +110,48 @@ export function run(options: SteerOptions, onProgress: ProgressSink = SILENT_PRO
   return { options: { ...options }, latents, k, toy, trained, measures, report, seconds: toy.seconds + trained.seconds };
 }
 
+/** The `steer --json` document: the steering report and what was trained (see the module notes). */
+export interface SteerJson extends SteeringReport {
+  /** The toy model. */
+  toyModel: {
+    /** Which toy model. */
+    model: ToySourceOptions['model'];
+    /** n. */
+    features: number;
+    /** m. */
+    hidden: number;
+    /** Instances trained. */
+    instances: number;
+    /** The steered instance's density. */
+    density: number;
+    /** The toy model's steps. */
+    steps: number;
+    /** The steered instance's final loss. */
+    loss: number;
+  };
+  /** The SAE. */
+  sae: {
+    /** Its architecture. */
+    arch: SaeTrainingOptions['arch'];
+    /** d_sae. */
+    latents: number;
+    /** TopK's k, or null for the other architectures. */
+    k: number | null;
+    /** λ. */
+    l1: number;
+    /** Its steps. */
+    steps: number;
+    /** MMCS both ways on fresh samples. */
+    mmcs: SaeMeasures['mmcs'];
+    /** True features recovered (cosine ≥ 0.9). */
+    recovered: number | null;
+  };
+  /** Training time, in seconds. */
+  seconds: number;
+}
+
 /** The `steer --json` document (see the module notes). */
-export function toJson(result: SteerResult) {
+export function toJson(result: SteerResult): SteerJson {
   const { options, toy, measures } = result;
   return {
     ...result.report,

@@ -31,7 +31,7 @@ import {
   classifyFeatures, countPolysemantic, dimensionsPerFeature, featureDimensionality, type FeatureStatus, featureNorms, instanceWeights,
   interference, neuronPolysemanticity,
 } from '../analysis/index.js';
-import type { TrainingState } from '../models/checkpoint.js';
+import type { TrainingState } from '../models/training-state.js';
 import { importanceTensor } from '../models/data.js';
 import { ToyModel, type ToyModelKind, trainToyModel } from '../models/tms.js';
 import { formatNumber, matrixToJson, valuesToJson } from './format.js';
@@ -102,7 +102,14 @@ export interface TmsInstance {
   /** The second layer [n rows of m] (abs model only). */
   W2?: number[][];
   /** Per neuron, how many features drive it (hidden-relu only). */
-  polysemanticity?: { featuresPerNeuron: number[]; topFeatureShare: number[]; polysemanticNeurons: number };
+  polysemanticity?: {
+    /** Per neuron, the features driving it at least half as hard as its strongest. */
+    featuresPerNeuron: number[];
+    /** Per neuron, its strongest feature's share of its squared positive weights. */
+    topFeatureShare: number[];
+    /** Neurons driven by two or more features. */
+    polysemanticNeurons: number;
+  };
 }
 
 /** A trained `tms` run. */
@@ -163,7 +170,31 @@ export function run(options: TmsOptions & TrainingCheckpoints, onProgress: Progr
 }
 
 /** The `tms --json` document (see the module notes). */
-export function toJson(result: TmsResult) {
+export interface TmsJson {
+  /** Which toy model. */
+  model: TmsOptions['model'];
+  /** n. */
+  features: number;
+  /** m. */
+  hidden: number;
+  /** The importance ratio r. */
+  importanceRatio: number;
+  /** AdamW steps. */
+  steps: number;
+  /** Samples per step, per instance. */
+  batch: number;
+  /** Learning rate. */
+  lr: number;
+  /** The seed. */
+  seed: number;
+  /** Per instance, its figures. */
+  instances: TmsInstance[];
+  /** Training time, in seconds. */
+  seconds: number;
+}
+
+/** The `tms --json` document (see the module notes). */
+export function toJson(result: TmsResult): TmsJson {
   const { options } = result;
   return {
     model: options.model, features: options.features, hidden: options.hidden, importanceRatio: options.importance,

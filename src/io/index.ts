@@ -1,6 +1,7 @@
 /**
- * Files in and out: NumPy's `.npy` format and Hugging Face's safetensors, read from and written
- * to bytes (the caller does the file system, so this runs in a browser too).
+ * File formats: NumPy's `.npy` format and Hugging Face's safetensors, read from and written to
+ * bytes (the caller does the file system, so this runs in a browser too). What is stored in them
+ * (SAEs in SAELens's layout, toy models, checkpoints) is src/persistence.
  *
  * @module
  */
@@ -12,7 +13,3 @@ export {
   readSafetensors, writeSafetensors, inspectSafetensors, SAFETENSORS_DTYPES, SAFETENSORS_MAX_HEADER_BYTES, type SafetensorsDType, type SafetensorsEntry,
   type SafetensorsInspection, type SafetensorsContents, type WriteSafetensorsOptions,
 } from './safetensors.js';
-export {
-  saveSae, loadSae, saveToyModel, loadToyModel, SAE_CONFIG_FILE, SAE_WEIGHTS_FILE, TOY_MODEL_CONFIG_FILE,
-  TOY_MODEL_WEIGHTS_FILE, PERSISTENCE_VERSION, type SaeFiles, type ToyModelFiles, type SaveSaeOptions,
-} from './saelens.js';

@@ -6,5 +6,5 @@
 export * from './data.js';
 export * from './tms.js';
 export * from './sae.js';
-export * from './checkpoint.js';
+export * from './training-state.js';
 export * from './divergence.js';

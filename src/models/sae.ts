@@ -43,7 +43,7 @@ import { noGrad } from '../autograd/engine.js';
 import { add, detach, exp, matmul, mean, mul, relu, square, sub, sum } from '../autograd/index.js';
 import { type Variable, parameter } from '../autograd/variable.js';
 import { Adam } from '../optim/adam.js';
-import { type TrainingState, restoreParameters, snapshot } from './checkpoint.js';
+import { type TrainingState, restoreParameters, snapshot } from './training-state.js';
 import { checkFiniteLoss, checkFiniteParameters } from './divergence.js';
 import { kaimingUniform } from '../optim/init.js';
 import { full, zeros } from '../tensor/creation.js';
@@ -132,8 +132,8 @@ const heaviside = customOp({
 
 /** An SAE's output on a batch. */
 export interface SaeOutput {
-  /** f [I, B, d_sae]. */
-  features: Variable;
+  /** The latent activations f [I, B, d_sae] (a latent is a feature only once shown to match one). */
+  latents: Variable;
   /** x̂ [I, B, d_in]. */
   reconstruction: Variable;
 }
@@ -148,8 +148,8 @@ export interface SaeLoss {
   sparsity: Variable;
   /** AuxK (topk) or the gate's reconstruction (gated), [I]; zeros otherwise. */
   auxiliary: Variable;
-  /** f [I, B, d_sae]. */
-  features: Variable;
+  /** The latent activations f [I, B, d_sae]. */
+  latents: Variable;
   /** x̂ [I, B, d_in]. */
   reconstruction: Variable;
 }
@@ -276,8 +276,8 @@ export class SparseAutoencoder {
 
   /** Encode, then decode. */
   forward(x: Tensor): SaeOutput {
-    const features = this.encode(x);
-    return { features, reconstruction: this.decode(features) };
+    const latents = this.encode(x);
+    return { latents, reconstruction: this.decode(latents) };
   }
 
   /**
@@ -287,8 +287,8 @@ export class SparseAutoencoder {
   loss(x: Tensor, options: { l1?: number; dead?: Uint8Array } = {}): SaeLoss {
     const l1 = options.l1 ?? 0;
     const pre = this.preActivations(x);
-    const features = this.encodeFrom(pre, x);
-    const reconstruction = this.decode(features);
+    const latents = this.encodeFrom(pre, x);
+    const reconstruction = this.decode(latents);
     const perSample = (t: Variable): Variable => mean(sum(t, -1), -1); // Σ over the last axis, mean over the batch
     const mse = perSample(square(sub(x, reconstruction)));
     const none = (): Variable => mul(mse, 0);
@@ -296,7 +296,7 @@ export class SparseAutoencoder {
     let auxiliary: Variable;
     switch (this.architecture) {
       case 'relu':
-        sparsity = perSample(features);
+        sparsity = perSample(latents);
         auxiliary = none();
         break;
       case 'topk':
@@ -316,7 +316,7 @@ export class SparseAutoencoder {
       }
     }
     const total = sum(add(add(mse, mul(sparsity, l1)), auxiliary));
-    return { total, mse, sparsity, auxiliary, features, reconstruction };
+    return { total, mse, sparsity, auxiliary, latents, reconstruction };
   }
 
   /** AuxK: the k_aux largest pre-activations of dead latents reconstruct the residual, weighted 1/32; null when none is dead. */
@@ -413,7 +413,7 @@ export interface SaeTrainOptions {
   /**
    * Receives the full training state every `checkpointEvery` steps: parameters, Adam's state, the
    * generator (role `data`, shared by sampling and resampling) and the counter `sinceFired`
-   * (int32 [I·d_sae], steps since each latent fired). See checkpoint.ts.
+   * (int32 [I·d_sae], steps since each latent fired). See training-state.ts.
    */
   onCheckpoint?: (state: TrainingState) => void;
   /**
@@ -517,14 +517,14 @@ export function trainSae(sae: SparseAutoencoder, sample: ActivationSampler, opti
     sae.projectDecoderGradient();
     optimizer.step();
     sae.normalizeDecoder();
-    countStepsSinceFired(terms.features, sinceFired, I, L);
+    countStepsSinceFired(terms.latents, sinceFired, I, L);
     if (resample !== 'none' && step % resampleEvery === 0 && step < steps) {
       resampledSinceReport += resampleDeadLatents(sae, optimizer, sinceFired, deadWindow, resample, sample, batch, rng);
     }
     const loss = terms.total.item();
     checkFiniteLoss(loss, step, divergence); // every step: one scalar read
     if (step % every === 0 || step === steps) {
-      const l0 = countNonZero(terms.features) / (I * terms.features.shape[1]);
+      const l0 = countNonZero(terms.latents) / (I * terms.latents.shape[1]);
       let deadNow = 0;
       for (const since of sinceFired) if (since >= deadWindow) deadNow++;
       const entry = { step, loss, mse: meanOf(terms.mse), l0, dead: deadNow, resampled: resampledSinceReport };
@@ -553,11 +553,11 @@ export function trainSae(sae: SparseAutoencoder, sample: ActivationSampler, opti
  * Adds one step to every (instance, latent)'s count of steps since it last fired, then resets the
  * ones that fired on any sample of this batch. In place: nothing is allocated per step.
  */
-function countStepsSinceFired(features: Tensor, sinceFired: Int32Array, instances: number, latents: number): void {
-  const packed = features.contiguous();
+function countStepsSinceFired(activations: Tensor, sinceFired: Int32Array, instances: number, latents: number): void {
+  const packed = activations.contiguous();
   const f = packed.data;
   const start = packed.offset;
-  const batch = features.shape[1];
+  const batch = activations.shape[1];
   for (let i = 0; i < sinceFired.length; i++) sinceFired[i]++;
   for (let k = 0; k < instances; k++) {
     for (let s = 0; s < batch; s++) {

@@ -36,7 +36,7 @@ import { zeros } from '../tensor/creation.js';
 import { fail } from '../tensor/errors.js';
 import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type TrainingState, restoreParameters, snapshot } from './checkpoint.js';
+import { type TrainingState, restoreParameters, snapshot } from './training-state.js';
 import { generateFeatures, importanceTensor } from './data.js';
 
 /** The four toy models; see the module notes. */
@@ -166,7 +166,7 @@ export interface TrainOptions {
   progressEvery?: number;
   /** Calls `onCheckpoint` every this many steps (counted from step 0, so resumed runs keep the rhythm) and at the last step. Default: never. */
   checkpointEvery?: number;
-  /** Receives the full training state (see checkpoint.ts) every `checkpointEvery` steps. */
+  /** Receives the full training state (see training-state.ts) every `checkpointEvery` steps. */
   onCheckpoint?: (state: TrainingState) => void;
   /**
    * A state from `onCheckpoint` to resume from: the parameters, AdamW's state and the data stream

@@ -37,7 +37,7 @@ describe('l0', () => {
   it('refuses other shapes, several instances and NaN, naming itself and the shape', () => {
     expectOpError(() => l0(tensor([1, 0, 2])), 'l0', '[samples, latents]', '[3]');
     expectOpError(() => l0(tensor([[[1]], [[2]]])), 'l0', '[2,1,1]', 'instanceWeights');
-    expectOpError(() => l0(matrix([[1, NaN]])), 'l0', 'features[0,1] is NaN', '[1,2]');
+    expectOpError(() => l0(matrix([[1, NaN]])), 'l0', 'latents[0,1] is NaN', '[1,2]');
     expectOpError(() => l0(new Tensor(new Float32Array(0), [0, 4])), 'l0', '[0,4]');
   });
 });

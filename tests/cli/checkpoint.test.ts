@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MANIFEST_FILE } from '../../src/cli/atomic.js';
 import { CHECKPOINT_FILE, writeFileAtomically } from '../../src/cli/files.js';
-import { TOY_MODEL_CONFIG_FILE, TOY_MODEL_WEIGHTS_FILE } from '../../src/io/saelens.js';
-import { readCheckpoint } from '../../src/models/checkpoint.js';
+import { TOY_MODEL_CONFIG_FILE, TOY_MODEL_WEIGHTS_FILE } from '../../src/persistence/saelens.js';
+import { readCheckpoint } from '../../src/persistence/checkpoint.js';
 import { runCli as run } from '../support/cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'superposition-checkpoint-'));

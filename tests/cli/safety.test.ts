@@ -16,7 +16,7 @@ import { CHECKPOINT_FILE, contentHash, writeFilesAtomically } from '../../src/cl
 import { refuseOversize } from '../../src/cli/limits.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
-import { CHECKPOINT_METADATA_KEY, readCheckpoint, writeCheckpoint } from '../../src/models/checkpoint.js';
+import { CHECKPOINT_METADATA_KEY, readCheckpoint, writeCheckpoint } from '../../src/persistence/checkpoint.js';
 import { normal } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { runCli as run } from '../support/cli.js';

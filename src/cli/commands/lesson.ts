@@ -20,7 +20,7 @@ import { type CommandContext, commonFlags, defineCommand } from '../command.js';
 import { formatNumber } from '../format.js';
 import { packageVersion } from '../node-io.js';
 
-export { LESSON_FILES };
+// The lesson's figures and test hooks are typed in the experiment; tests read them from here.
 export type { LessonFigures, LessonHooks };
 
 /** The plain-language summary printed on stdout (every figure in it is also in lesson.json). */

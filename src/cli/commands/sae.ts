@@ -23,9 +23,9 @@ import {
   type ActivationMatrix, EVALUATION_ROWS, EVALUATION_SAMPLES, resolveLatents, run, type SaeResult, toJson,
 } from '../../experiments/sae.js';
 import { readNpy, parseNpyHeader } from '../../io/npy.js';
-import { saveSae } from '../../io/saelens.js';
 import { readSafetensors } from '../../io/safetensors.js';
-import type { JsonValue } from '../../models/checkpoint.js';
+import type { JsonValue } from '../../persistence/checkpoint.js';
+import { saveSae } from '../../persistence/saelens.js';
 import { saePlots } from '../../report/plots.js';
 import { TensorError } from '../../tensor/errors.js';
 import { Tensor } from '../../tensor/tensor.js';

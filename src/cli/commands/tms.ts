@@ -11,7 +11,7 @@ import { gram, instanceWeights } from '../../analysis/index.js';
 import { resolveDensities } from '../../experiments/options.js';
 import { type TmsOptions, TMS_DEFAULTS, run, toJson } from '../../experiments/tms.js';
 import { TOY_MODEL_KINDS } from '../../models/tms.js';
-import { saveToyModel } from '../../io/saelens.js';
+import { saveToyModel } from '../../persistence/saelens.js';
 import { refuseOversize, toyModelBuffers } from '../limits.js';
 import { tmsPlots } from '../../report/plots.js';
 import { densityFlag, densityText, enumFlag, intFlag, numberFlag, toDensities } from '../args.js';

@@ -28,10 +28,12 @@
  * same double, so an Rng's spare normal or a learning rate survives the trip bit for bit.
  *
  * This module works on bytes only (no file system): the command line writes them atomically.
+ * The state itself ({@link TrainingState}) is the trainers' own, in src/models/training-state.ts.
  *
  * @module
  */
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import type { TrainingState } from '../models/training-state.js';
 import type { OptimizerStateDict, ParamState } from '../optim/optimizer.js';
 import { fail } from '../tensor/errors.js';
 import type { RngState } from '../tensor/random.js';
@@ -45,20 +47,6 @@ export const CHECKPOINT_FORMAT = 1;
 
 /** A JSON value: what a checkpoint's config may hold. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-/** A trainer's full state at a step: see the module notes. Tensors are copies the trainer no longer touches. */
-export interface TrainingState {
-  /** Steps done so far (the next step is `step + 1`). */
-  step: number;
-  /** The parameters by name, in the model's `parameters()` order. */
-  parameters: Record<string, Tensor>;
-  /** The optimizer's state dict. */
-  optimizer: OptimizerStateDict;
-  /** Every random generator's state, by role (e.g. `data`). */
-  rngs: Record<string, RngState>;
-  /** Integer state other than the optimizer's, by name (int32 tensors). */
-  counters: Record<string, Tensor>;
-}
 
 /** A checkpoint: which model, the config to rebuild it, and the training state. */
 export interface Checkpoint {
@@ -254,40 +242,4 @@ export function readCheckpoint(bytes: Uint8Array): Checkpoint {
 export function configConflicts(saved: Checkpoint['config'], current: Checkpoint['config']): string[] {
   const keys = new Set([...Object.keys(saved), ...Object.keys(current)]);
   return [...keys].filter((key) => JSON.stringify(saved[key]) !== JSON.stringify(current[key]));
-}
-
-/** Names for a message: all of a short list, else the first few and a count (a message stays a line). */
-function someNames(names: readonly string[]): string {
-  const shown = names.slice(0, 6).map((name) => (name.length > 40 ? `${name.slice(0, 37)}…` : name));
-  return `[${shown.join(', ')}${names.length > 6 ? `, and ${names.length - 6} more` : ''}]`;
-}
-
-/**
- * Copies a checkpoint's parameters into live parameter tensors, after checking names and shapes.
- * `targets` are the model's parameters, keyed as in the checkpoint.
- */
-export function restoreParameters(op: string, targets: Record<string, Tensor>, saved: Record<string, Tensor>): void {
-  const names = Object.keys(targets);
-  const savedNames = Object.keys(saved);
-  if (names.length !== savedNames.length || names.some((name) => !(name in saved))) {
-    fail(op, `the checkpoint holds parameters ${someNames(savedNames)}, the model has ${someNames(names)}`);
-  }
-  for (const name of names) {
-    const target = targets[name];
-    const source = saved[name];
-    if (source.dtype !== target.dtype) fail(op, `parameter ${name} is ${source.dtype} in the checkpoint, ${target.dtype} in the model`);
-    if (source.shape.length !== target.shape.length || source.shape.some((size, axis) => size !== target.shape[axis])) {
-      fail(op, `parameter ${name} has shape [${source.shape.join(',')}] in the checkpoint, [${target.shape.join(',')}] in the model`);
-    }
-  }
-  for (const name of names) {
-    const target = targets[name];
-    if (!target.isContiguous || target.offset !== 0) fail(op, `parameter ${name} is not packed`);
-    target.data.set(saved[name].toTypedArray());
-  }
-}
-
-/** A packed copy of a tensor (so that a state handed out does not change as training goes on). */
-export function snapshot(tensor: Tensor): Tensor {
-  return new Tensor(tensor.toTypedArray().slice(), tensor.shape.slice());
 }

@@ -37,7 +37,7 @@ import { fail, formatShape } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type SaeArchitecture, SparseAutoencoder } from '../models/sae.js';
 import { TOY_MODEL_KINDS, ToyModel, type ToyModelKind } from '../models/tms.js';
-import { readSafetensors, writeSafetensors } from './safetensors.js';
+import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 
 /** The name of an SAE folder's config file. */
 export const SAE_CONFIG_FILE = 'cfg.json';

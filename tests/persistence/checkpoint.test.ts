@@ -4,9 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { writeSafetensors } from '../../src/io/safetensors.js';
-import {
-  type Checkpoint, type TrainingState, configConflicts, readCheckpoint, writeCheckpoint,
-} from '../../src/models/checkpoint.js';
+import type { TrainingState } from '../../src/models/training-state.js';
+import { type Checkpoint, configConflicts, readCheckpoint, writeCheckpoint } from '../../src/persistence/checkpoint.js';
 import { generateFeatures } from '../../src/models/data.js';
 import { type ActivationSampler, type SaeArchitecture, SparseAutoencoder, trainSae } from '../../src/models/sae.js';
 import { type ToyModelKind, ToyModel, type TrainOptions, trainToyModel } from '../../src/models/tms.js';

@@ -4,7 +4,7 @@
  * every malformed folder refused with a message naming the problem.
  */
 import { describe, expect, it } from 'vitest';
-import { loadSae, loadToyModel, saveSae, saveToyModel } from '../../src/io/saelens.js';
+import { loadSae, loadToyModel, saveSae, saveToyModel } from '../../src/persistence/saelens.js';
 import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
 import { SAE_ARCHITECTURES, SparseAutoencoder } from '../../src/models/sae.js';
 import { TOY_MODEL_KINDS, ToyModel } from '../../src/models/tms.js';
@@ -74,7 +74,7 @@ describe('saveSae / loadSae round trip', () => {
       const both = new Tensor(Float32Array.from([...x.data, ...x.data]), [2, 16, 3]);
       const expected = sae.forward(both);
       const actual = loaded.forward(x);
-      expect(Array.from(actual.features.toTypedArray())).toEqual(slice(expected.features, 1));
+      expect(Array.from(actual.latents.toTypedArray())).toEqual(slice(expected.latents, 1));
       expect(Array.from(actual.reconstruction.toTypedArray())).toEqual(slice(expected.reconstruction, 1));
 
       const again = saveSae(loaded);
@@ -110,8 +110,8 @@ describe('loadSae on folders SAELens writes (built by hand to its layout)', () =
   it('standard: encodes and decodes as SAELens does', () => {
     const sae = loadSae({ 'cfg.json': saelensConfig({ architecture: 'standard', d_in: 2, d_sae: 3 }), 'sae_weights.safetensors': writeSafetensors(standardWeights()) });
     expect(sae.architecture).toBe('relu');
-    const { features, reconstruction } = sae.forward(x);
-    expect(Array.from(features.toTypedArray())).toEqual([1.5, 0.5, 0.5]);
+    const { latents, reconstruction } = sae.forward(x);
+    expect(Array.from(latents.toTypedArray())).toEqual([1.5, 0.5, 0.5]);
     // x̂ = f W_dec + b_dec = [1.5 + 0.25, 0.5 + 0.25] + [0.5, 0] = [2.25, 0.75]
     expect(Array.from(reconstruction.toTypedArray())).toEqual([2.25, 0.75]);
   });
