@@ -99,6 +99,7 @@ function matmulCases(quick: boolean): BenchCase[] {
     { label: 'A·B', transposeA: false, transposeB: false },
     { label: 'Aᵀ·B', transposeA: true, transposeB: false },
     { label: 'A·Bᵀ', transposeA: false, transposeB: true },
+    { label: 'Aᵀ·Bᵀ', transposeA: true, transposeB: true },
   ];
   for (const n of sizes) {
     for (const { label, transposeA, transposeB } of variants) {

@@ -1,6 +1,8 @@
 /**
  * Turning measurements into a markdown table (stdout) and a JSON file (bench/results/).
  *
+ * Each case's name is followed by the matmul kernel our side's last product ran on
+ * (`wasm-simd-4x8`, `js-blocked-4x4`, `js-strips`), so a figure says which code produced it.
  * Columns: the mean time per call for each engine; the ratios tfjs ÷ ours (above 1 means this
  * engine is faster); and, where a case counts its floating-point operations, GFLOP/s for each
  * engine (operations per call ÷ seconds per call ÷ 10⁹).
@@ -29,6 +31,8 @@ export interface CaseResult {
   differences: Partial<Record<Engine, number>>;
   /** tfjs tensors left alive after the case was cleaned up (should be 0). */
   leakedTensors: Partial<Record<Engine, number>>;
+  /** The matmul kernel our last product of the case ran on (`lastMatmulKernel()`), if it ran one. */
+  kernel?: string;
 }
 
 /** A duration given in µs, in the unit that reads best: `0.284 µs`, `12.3 µs`, `4.56 ms`, `1.23 s`. */
@@ -81,7 +85,8 @@ export function markdownTable(results: readonly CaseResult[]): string {
             const rate = gflops(r, engine);
             return rate === undefined ? '—' : rate.toFixed(rate >= 10 ? 1 : 2);
           }).join(' · ');
-    return [r.group, r.name, time('ours'), time('tfjs-cpu'), time('tfjs-wasm'), times('tfjs-cpu'), times('tfjs-wasm'), rates];
+    const name = r.kernel === undefined || r.kernel === 'none' ? r.name : `${r.name} · ${r.kernel}`;
+    return [r.group, name, time('ours'), time('tfjs-cpu'), time('tfjs-wasm'), times('tfjs-cpu'), times('tfjs-wasm'), rates];
   });
   const alignRight = [false, false, true, true, true, true, true, true];
   const lines = [

@@ -5,6 +5,8 @@
  *     npm run bench                          every group, full sizes
  *     npm run bench -- --quick               under a minute: shorter budgets, no 1024² matmul
  *     npm run bench -- --filter matmul       one group
+ *     npm run bench -- --backend js          our matmul on the JS kernels only (default: auto)
+ *     npm run bench -- --no-tfjs-cpu         skip tfjs's slow cpu backend (the targets are vs tfjs-wasm)
  *
  * The markdown table goes to stdout, progress to stderr, and the figures to
  * `bench/results/<timestamp>.json` and `bench/results/latest.json`.
@@ -19,7 +21,7 @@ import type { Tensor } from '../src/index.js';
 import { type BenchCase, GROUPS, type Group, type TfTensor, buildCases } from './cases.js';
 import { type MeasureOptions, measure } from './measure.js';
 import { type CaseResult, ENGINES, type Engine, gflops, markdownTable, ratio, writeJsonAtomic } from './report.js';
-import { TFJS_BACKENDS, type TF, type TfjsInfo, loadTfjs, useBackend } from './tfjs.js';
+import { TFJS_BACKENDS, type TF, type TfjsBackend, type TfjsInfo, loadTfjs, useBackend } from './tfjs.js';
 
 const USAGE = `Usage: npm run bench -- [--quick] [--filter <group>] [--help]
 
@@ -27,6 +29,8 @@ Times this engine beside @tensorflow/tfjs (cpu and wasm backends) on the same wo
 
   --quick            shorter time budgets and no 1024×1024 matmul (whole run under a minute)
   --filter <group>   run one group: ${GROUPS.join(', ')}
+  --backend <name>   our matmul kernels: auto (default; WebAssembly where it pays), js, or wasm
+  --no-tfjs-cpu      skip tfjs's cpu backend (pure JS, the slowest engine here by far)
   --help             show this text
 
 Prints a markdown table on stdout and writes bench/results/<timestamp>.json and latest.json.`;
@@ -39,7 +43,11 @@ const BUDGETS: Record<'quick' | 'full', MeasureOptions> = {
 interface Options {
   quick: boolean;
   groups: Group[];
+  backend: sp.MatmulBackend;
+  tfjsCpu: boolean;
 }
+
+const MATMUL_BACKENDS: readonly sp.MatmulBackend[] = ['auto', 'js', 'wasm'];
 
 /** Exits with status 2 and a message on stderr: the command line was wrong. */
 function usageError(message: string): never {
@@ -52,7 +60,7 @@ function isGroup(name: string): name is Group {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { quick: false, groups: [...GROUPS] };
+  const options: Options = { quick: false, groups: [...GROUPS], backend: 'auto', tfjsCpu: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     // `--filter=matmul` is accepted as well as `--filter matmul`.
@@ -70,6 +78,15 @@ function parseArgs(argv: readonly string[]): Options {
       if (group === undefined || group === '') usageError(`--filter needs a group: ${GROUPS.join(', ')}`);
       if (!isGroup(group)) usageError(`unknown group '${group}'; the groups are: ${GROUPS.join(', ')}`);
       options.groups = [group];
+    } else if (flag === '--no-tfjs-cpu') {
+      if (inlineValue !== undefined) usageError('--no-tfjs-cpu takes no value');
+      options.tfjsCpu = false;
+    } else if (flag === '--backend') {
+      const backend = inlineValue ?? argv[++i];
+      if (!(MATMUL_BACKENDS as readonly (string | undefined)[]).includes(backend)) {
+        usageError(`--backend needs one of ${MATMUL_BACKENDS.join(', ')}, got '${backend ?? ''}'`);
+      }
+      options.backend = backend as sp.MatmulBackend;
     } else if (arg.startsWith('-')) {
       usageError(`unknown flag '${flag}'`);
     } else {
@@ -114,7 +131,7 @@ function errorText(error: unknown): string {
 }
 
 /** Runs one case on our engine and on both tfjs backends. */
-async function runCase(benchCase: BenchCase, tf: TF, budget: MeasureOptions): Promise<CaseResult> {
+async function runCase(benchCase: BenchCase, tf: TF, budget: MeasureOptions, backends: readonly TfjsBackend[]): Promise<CaseResult> {
   const result: CaseResult = {
     group: benchCase.group,
     name: benchCase.name,
@@ -130,8 +147,12 @@ async function runCase(benchCase: BenchCase, tf: TF, budget: MeasureOptions): Pr
   let ourOutput: { values: ArrayLike<number>; shape: readonly number[] } | undefined;
   try {
     const run = benchCase.ours(benchCase.inputs.map((shape, index) => sp.tensor(data[index], shape)));
+    // An empty product sets lastMatmulKernel() to 'none', so a case that runs no matmul of its
+    // own is not labelled with the kernel of the case before it.
+    sp.kernels.matmul(sp.zeros([0, 1]), sp.zeros([1, 0]));
     const first = run();
     ourOutput = { values: first.toTypedArray(), shape: first.shape };
+    result.kernel = sp.lastMatmulKernel();
     let sink: Tensor = first;
     result.timings.ours = await measure(`${label} / ours`, () => {
       sink = run();
@@ -142,7 +163,7 @@ async function runCase(benchCase: BenchCase, tf: TF, budget: MeasureOptions): Pr
     result.errors.ours = missing ? `${errorText(error)} (not exported from src/index.ts yet?)` : errorText(error);
   }
 
-  for (const backend of TFJS_BACKENDS) {
+  for (const backend of backends) {
     const engine: Engine = `tfjs-${backend}`;
     await useBackend(backend);
     const inputs: TfTensor[] = benchCase.inputs.map((shape, index) => tf.tensor(data[index], [...shape], 'float32'));
@@ -190,6 +211,7 @@ async function main(): Promise<void> {
   const mode = options.quick ? 'quick' : 'full';
   const budget = BUDGETS[mode];
   const started = new Date();
+  sp.setMatmulBackend(options.backend);
   const { tf, info } = await loadTfjs();
   const host = machine(info);
   const cases = buildCases(options.groups, options.quick);
@@ -197,13 +219,13 @@ async function main(): Promise<void> {
   const results: CaseResult[] = [];
   for (const [index, benchCase] of cases.entries()) {
     process.stderr.write(`[${index + 1}/${cases.length}] ${benchCase.group} / ${benchCase.name}\n`);
-    results.push(await runCase(benchCase, tf, budget));
+    results.push(await runCase(benchCase, tf, budget, options.tfjsCpu ? TFJS_BACKENDS : ['wasm']));
   }
   const seconds = (Date.now() - started.getTime()) / 1000;
 
   process.stdout.write(
     [
-      `## superposition vs tfjs (${mode} run, groups: ${options.groups.join(', ')})`,
+      `## superposition vs tfjs (${mode} run, groups: ${options.groups.join(', ')}, our matmul backend: ${options.backend})`,
       '',
       `Node ${host.node} · ${host.cpu} (${host.cores} logical cores) · ${host.platform}`,
       `tfjs ${host.tfjs}: cpu backend, wasm backend (${host.wasm}) · ${started.toISOString()} · ${seconds.toFixed(1)} s`,
@@ -221,7 +243,7 @@ async function main(): Promise<void> {
     ratios: { 'tfjs-cpu/ours': ratio(r, 'tfjs-cpu'), 'tfjs-wasm/ours': ratio(r, 'tfjs-wasm') },
     gflops: r.flops === undefined ? undefined : Object.fromEntries(ENGINES.map((engine) => [engine, gflops(r, engine)])),
   }));
-  const report = { date: started.toISOString(), mode, groups: options.groups, seconds, machine: host, budget, results: figures };
+  const report = { date: started.toISOString(), mode, groups: options.groups, matmulBackend: options.backend, seconds, machine: host, budget, results: figures };
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   writeJsonAtomic(path.join(resultsDir, `${stamp}.json`), report);
   writeJsonAtomic(path.join(resultsDir, 'latest.json'), report);

@@ -29,7 +29,10 @@ export {
   type Axes, type ReduceOptions, type VarianceOptions, type ReduceOp, type ReductionPath,
 } from './tensor/reduce.js';
 export { type TopkOptions } from './tensor/indexing.js';
-export { matmulReference, type MatmulOptions } from './tensor/matmul.js';
+export {
+  matmulReference, type MatmulOptions, setMatmulBackend, matmulBackend, wasmSimdAvailable, lastMatmulKernel,
+  type MatmulBackend, type MatmulKernel,
+} from './tensor/matmul.js';
 /** The raw tensor core, with no gradient tracking: `kernels.add(a, b)` returns a plain Tensor. */
 export * as kernels from './tensor/kernels.js';
 

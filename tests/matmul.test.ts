@@ -1,7 +1,10 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { dot, matmul, matmulReference, outer, type MatmulOptions } from '../src/tensor/matmul.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  dot, lastMatmulKernel, type MatmulBackend, matmul, matmulBackend, matmulReference, type MatmulOptions, outer, setMatmulBackend,
+} from '../src/tensor/matmul.js';
 import { TensorError } from '../src/tensor/errors.js';
+import { wasmGemm } from '../src/tensor/wasm/backend.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import type { DType } from '../src/tensor/dtype.js';
 import { allocate } from '../src/tensor/dtype.js';
@@ -229,83 +232,123 @@ function transposedView(t: Tensor): Tensor {
 // matmul: values
 // ---------------------------------------------------------------------------------------------
 
-describe('matmul: values', () => {
-  it('matches a float64 oracle on random shapes: batch broadcasting, vectors, 0-size dims, flags, both dtypes, any layout', () => {
-    fc.assert(
-      fc.property(problemArb, ({ a, b, options }) => {
-        expectCloseToOracle(matmul(a, b, options), oracle(a, b, options), a.dtype);
-      }),
-      { numRuns: 300 },
-    );
+/**
+ * The value tests run once per backend: 'auto' (WebAssembly where it pays), 'js' (the forced
+ * JavaScript path, as where WebAssembly SIMD is missing) and 'wasm' (every float32 product in
+ * WebAssembly, however small or ragged).
+ */
+const BACKENDS: MatmulBackend[] = ['auto', 'js', 'wasm'];
+
+/** Switches the backend for the enclosing describe, and back afterwards. */
+function useBackend(backend: MatmulBackend): void {
+  let previous: MatmulBackend = 'auto';
+  beforeAll(() => {
+    previous = setMatmulBackend(backend);
+  });
+  afterAll(() => {
+    setMatmulBackend(previous);
+  });
+}
+
+describe.each(BACKENDS)('on the %s backend', (backend) => {
+  useBackend(backend);
+
+  it('runs each product on the kernel the backend calls for, and names it', () => {
+    const filled = (shape: number[], dtype: DType) => {
+      const data = allocate(dtype, shape.reduce((p, d) => p * d, 1));
+      for (let i = 0; i < data.length; i++) data[i] = (i % 5) - 2;
+      return new Tensor(data, shape);
+    };
+    const big = (dtype: DType) => matmul(filled([32, 24], dtype), filled([24, 40], dtype));
+    const tiny = () => matmul(filled([2, 3], 'float32'), filled([3, 2], 'float32'));
+    big('float32');
+    expect(lastMatmulKernel()).toBe(backend === 'js' ? 'js-blocked-4x4' : 'wasm-simd-4x8');
+    tiny();
+    expect(lastMatmulKernel()).toBe(backend === 'wasm' ? 'wasm-simd-4x8' : 'js-strips');
+    big('float64');
+    expect(lastMatmulKernel()).toBe('js-blocked-4x4'); // float64 never leaves JS
+    matmul(filled([0, 3], 'float32'), filled([3, 4], 'float32'));
+    expect(lastMatmulKernel()).toBe('none');
   });
 
-  it('matmulReference matches the same oracle', () => {
-    fc.assert(
-      fc.property(problemArb, ({ a, b, options }) => {
-        expectCloseToOracle(matmulReference(a, b, options), oracle(a, b, options), a.dtype);
-      }),
-    );
-  });
+  describe('matmul: values', () => {
+    it('matches a float64 oracle on random shapes: batch broadcasting, vectors, 0-size dims, flags, both dtypes, any layout', () => {
+      fc.assert(
+        fc.property(problemArb, ({ a, b, options }) => {
+          expectCloseToOracle(matmul(a, b, options), oracle(a, b, options), a.dtype);
+        }),
+        { numRuns: 300 },
+      );
+    });
 
-  it('works the documented examples', () => {
-    const a = new Tensor(Float32Array.from([1, 2, 3, 4]), [2, 2]);
-    expect(matmul(a, a).toArray()).toEqual([[7, 10], [15, 22]]);
-    expect(matmul(a, a, { transposeB: true }).toArray()).toEqual([[5, 11], [11, 25]]);
-    expect(matmul(a, new Tensor(Float32Array.from([1, 1]), [2])).toArray()).toEqual([3, 7]);
-  });
+    it('matmulReference matches the same oracle', () => {
+      fc.assert(
+        fc.property(problemArb, ({ a, b, options }) => {
+          expectCloseToOracle(matmulReference(a, b, options), oracle(a, b, options), a.dtype);
+        }),
+      );
+    });
 
-  it('gives the NumPy shapes: [B,1,M,K] @ [H,K,N] → [B,H,M,N], vectors drop their axis, K = 0 gives zeros', () => {
-    const z = (shape: number[]) => new Tensor(new Float32Array(shape.reduce((p, d) => p * d, 1)).fill(1), shape);
-    expect(matmul(z([2, 1, 3, 4]), z([5, 4, 6])).shape).toEqual([2, 5, 3, 6]);
-    expect(matmul(z([4]), z([2, 4, 6])).shape).toEqual([2, 6]);
-    expect(matmul(z([2, 3, 4]), z([4])).shape).toEqual([2, 3]);
-    expect(matmul(z([4]), z([4])).shape).toEqual([]);
-    expect(matmul(z([4]), z([4])).item()).toBe(4);
-    const empty = matmul(z([3, 0]), z([0, 2]));
-    expect(empty.shape).toEqual([3, 2]);
-    expect(flatValues(empty)).toEqual([0, 0, 0, 0, 0, 0]);
-    expect(matmul(z([0, 3, 4]), z([4, 5])).shape).toEqual([0, 3, 5]);
-  });
+    it('works the documented examples', () => {
+      const a = new Tensor(Float32Array.from([1, 2, 3, 4]), [2, 2]);
+      expect(matmul(a, a).toArray()).toEqual([[7, 10], [15, 22]]);
+      expect(matmul(a, a, { transposeB: true }).toArray()).toEqual([[5, 11], [11, 25]]);
+      expect(matmul(a, new Tensor(Float32Array.from([1, 1]), [2])).toArray()).toEqual([3, 7]);
+    });
 
-  it('reads strided, offset and broadcast (stride-0) operands correctly, and never writes into them', () => {
-    fc.assert(
-      fc.property(
-        fc.record({ M: fc.integer({ min: 1, max: 20 }), K: fc.integer({ min: 1, max: 20 }), N: fc.integer({ min: 1, max: 20 }), batch: fc.integer({ min: 1, max: 3 }) }),
-        ({ M, K, N, batch }) => {
-          // a: [batch, M, K] stored permuted after a NaN-filled gap; b: one [K, N] matrix expanded
-          // to [batch, K, N] with a stride-0 batch axis, itself read through a column-major layout.
-          const aBase = new Tensor(Float32Array.from({ length: batch * M * K }, (_, i) => Math.fround(Math.sin(i + 1))), [batch, M, K]);
-          const a = stridedView(aBase, [2, 0, 1], 2);
-          const bMatrix = stridedView(new Tensor(Float32Array.from({ length: K * N }, (_, i) => Math.fround(Math.cos(i))), [K, N]), [1, 0], 1);
-          const b = new Tensor(bMatrix.data, [batch, K, N], [0, ...bMatrix.strides], bMatrix.offset);
-          const aBefore = Array.from(a.data);
-          const bBefore = Array.from(b.data);
-          expectCloseToOracle(matmul(a, b), oracle(a, b), 'float32');
-          expect(Array.from(a.data)).toEqual(aBefore);
-          expect(Array.from(b.data)).toEqual(bBefore);
-        },
-      ),
-      { numRuns: 40 },
-    );
-  });
+    it('gives the NumPy shapes: [B,1,M,K] @ [H,K,N] → [B,H,M,N], vectors drop their axis, K = 0 gives zeros', () => {
+      const z = (shape: number[]) => new Tensor(new Float32Array(shape.reduce((p, d) => p * d, 1)).fill(1), shape);
+      expect(matmul(z([2, 1, 3, 4]), z([5, 4, 6])).shape).toEqual([2, 5, 3, 6]);
+      expect(matmul(z([4]), z([2, 4, 6])).shape).toEqual([2, 6]);
+      expect(matmul(z([2, 3, 4]), z([4])).shape).toEqual([2, 3]);
+      expect(matmul(z([4]), z([4])).shape).toEqual([]);
+      expect(matmul(z([4]), z([4])).item()).toBe(4);
+      const empty = matmul(z([3, 0]), z([0, 2]));
+      expect(empty.shape).toEqual([3, 2]);
+      expect(flatValues(empty)).toEqual([0, 0, 0, 0, 0, 0]);
+      expect(matmul(z([0, 3, 4]), z([4, 5])).shape).toEqual([0, 3, 5]);
+    });
 
-  it('keeps float64 precision for float64 inputs (no detour through float32)', () => {
-    fc.assert(
-      fc.property(
-        fc.tuple(fc.integer({ min: 1, max: 24 }), fc.integer({ min: 1, max: 24 }), fc.integer({ min: 1, max: 24 })).chain(([M, K, N]) =>
-          fc.tuple(seededTensorArb([M, K], 'float64'), seededTensorArb([K, N], 'float64'))),
-        ([a, b]) => {
-          const c = matmul(a, b);
-          expect(c.data).toBeInstanceOf(Float64Array);
-          expectCloseToOracle(c, oracle(a, b), 'float64');
-        },
-      ),
-      { numRuns: 60 },
-    );
-    // One value float32 cannot hold: 1 + 2⁻³⁰ survives only in float64.
-    const x = new Tensor(Float64Array.from([1 + 2 ** -30]), [1, 1]);
-    const one = new Tensor(Float64Array.from([1]), [1, 1]);
-    expect(matmul(x, one).item()).toBe(1 + 2 ** -30);
+    it('reads strided, offset and broadcast (stride-0) operands correctly, and never writes into them', () => {
+      fc.assert(
+        fc.property(
+          fc.record({ M: fc.integer({ min: 1, max: 20 }), K: fc.integer({ min: 1, max: 20 }), N: fc.integer({ min: 1, max: 20 }), batch: fc.integer({ min: 1, max: 3 }) }),
+          ({ M, K, N, batch }) => {
+            // a: [batch, M, K] stored permuted after a NaN-filled gap; b: one [K, N] matrix expanded
+            // to [batch, K, N] with a stride-0 batch axis, itself read through a column-major layout.
+            const aBase = new Tensor(Float32Array.from({ length: batch * M * K }, (_, i) => Math.fround(Math.sin(i + 1))), [batch, M, K]);
+            const a = stridedView(aBase, [2, 0, 1], 2);
+            const bMatrix = stridedView(new Tensor(Float32Array.from({ length: K * N }, (_, i) => Math.fround(Math.cos(i))), [K, N]), [1, 0], 1);
+            const b = new Tensor(bMatrix.data, [batch, K, N], [0, ...bMatrix.strides], bMatrix.offset);
+            const aBefore = Array.from(a.data);
+            const bBefore = Array.from(b.data);
+            expectCloseToOracle(matmul(a, b), oracle(a, b), 'float32');
+            expect(Array.from(a.data)).toEqual(aBefore);
+            expect(Array.from(b.data)).toEqual(bBefore);
+          },
+        ),
+        { numRuns: 40 },
+      );
+    });
+
+    it('keeps float64 precision for float64 inputs (no detour through float32)', () => {
+      fc.assert(
+        fc.property(
+          fc.tuple(fc.integer({ min: 1, max: 24 }), fc.integer({ min: 1, max: 24 }), fc.integer({ min: 1, max: 24 })).chain(([M, K, N]) =>
+            fc.tuple(seededTensorArb([M, K], 'float64'), seededTensorArb([K, N], 'float64'))),
+          ([a, b]) => {
+            const c = matmul(a, b);
+            expect(c.data).toBeInstanceOf(Float64Array);
+            expectCloseToOracle(c, oracle(a, b), 'float64');
+          },
+        ),
+        { numRuns: 60 },
+      );
+      // One value float32 cannot hold: 1 + 2⁻³⁰ survives only in float64.
+      const x = new Tensor(Float64Array.from([1 + 2 ** -30]), [1, 1]);
+      const one = new Tensor(Float64Array.from([1]), [1, 1]);
+      expect(matmul(x, one).item()).toBe(1 + 2 ** -30);
+    });
   });
 });
 
@@ -380,10 +423,11 @@ describe('matmul: laws', () => {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The fast path (strips for thin or small products, the blocked 4×4 kernel otherwise) against
- * matmulReference. Stated tolerance: both sum in float64, so in float64 they may differ by
- * K·2⁻⁵²·Σₖ|A·B|; in float32 the blocked kernel also rounds its partial sum into the output after
- * each block of 256 steps of k, so add (⌈K/256⌉ + 1)·2⁻²³·Σₖ|A·B|.
+ * The fast path (strips for thin or small products, the blocked 4×4 kernel otherwise, or the
+ * WebAssembly 4×8 kernel for float32) against matmulReference. Stated tolerance: the JS kernels
+ * sum in float64, so in float64 they may differ by K·2⁻⁵²·Σₖ|A·B|; in float32 the blocked kernel
+ * also rounds its partial sum into the output after each block of 256 steps of k, so add
+ * (⌈K/256⌉ + 1)·2⁻²³·Σₖ|A·B|. The WebAssembly kernel sums in float32: (K + 2)·2⁻²³·Σₖ|A·B|.
  */
 function expectFastEqualsReference(a: Tensor, b: Tensor, options: MatmulOptions = {}): void {
   const fast = matmul(a, b, options);
@@ -394,7 +438,8 @@ function expectFastEqualsReference(a: Tensor, b: Tensor, options: MatmulOptions 
   const x = flatValues(fast);
   const y = flatValues(reference);
   const eps = EPS[a.dtype];
-  const roundings = a.dtype === 'float32' ? Math.ceil(K / 256) + 1 : K;
+  // The WebAssembly kernel sums in float32, like BLAS: K roundings, plus the reference's one.
+  const roundings = a.dtype === 'float64' ? K : matmulBackend() === 'js' ? Math.ceil(K / 256) + 1 : K + 2;
   for (let i = 0; i < x.length; i++) {
     const tolerance = roundings * eps * magnitudes[i] + TINY[a.dtype];
     if (!(Math.abs(x[i] - y[i]) <= tolerance)) {
@@ -403,72 +448,100 @@ function expectFastEqualsReference(a: Tensor, b: Tensor, options: MatmulOptions 
   }
 }
 
-describe('matmul: fast paths equal matmulReference', () => {
-  it('on every M, N, K in 1…37, across tile edges and the strips/blocked switch, any flags, both dtypes', () => {
-    fc.assert(
-      fc.property(
-        fc.record({
-          M: fc.integer({ min: 1, max: 37 }),
-          K: fc.integer({ min: 1, max: 37 }),
-          N: fc.integer({ min: 1, max: 37 }),
-          transposeA: fc.boolean(),
-          transposeB: fc.boolean(),
-          dtype: fc.constantFrom<DType>('float32', 'float64'),
-        }).chain((p) =>
+describe.each(BACKENDS)('on the %s backend', (backend) => {
+  useBackend(backend);
+
+  describe('matmul: fast paths equal matmulReference', () => {
+    it('on every M, N, K in 1…37, across tile edges and the strips/blocked switch, any flags, both dtypes', () => {
+      fc.assert(
+        fc.property(
           fc.record({
-            a: seededTensorArb(p.transposeA ? [p.K, p.M] : [p.M, p.K], p.dtype).chain(maybeStrided),
-            b: seededTensorArb(p.transposeB ? [p.N, p.K] : [p.K, p.N], p.dtype).chain(maybeStrided),
-            options: fc.constant({ transposeA: p.transposeA, transposeB: p.transposeB }),
-          }),
+            M: fc.integer({ min: 1, max: 37 }),
+            K: fc.integer({ min: 1, max: 37 }),
+            N: fc.integer({ min: 1, max: 37 }),
+            transposeA: fc.boolean(),
+            transposeB: fc.boolean(),
+            dtype: fc.constantFrom<DType>('float32', 'float64'),
+          }).chain((p) =>
+            fc.record({
+              a: seededTensorArb(p.transposeA ? [p.K, p.M] : [p.M, p.K], p.dtype).chain(maybeStrided),
+              b: seededTensorArb(p.transposeB ? [p.N, p.K] : [p.K, p.N], p.dtype).chain(maybeStrided),
+              options: fc.constant({ transposeA: p.transposeA, transposeB: p.transposeB }),
+            }),
+          ),
+          ({ a, b, options }) => expectFastEqualsReference(a, b, options),
         ),
-        ({ a, b, options }) => expectFastEqualsReference(a, b, options),
-      ),
-      { numRuns: 150 },
-    );
-  });
+        { numRuns: 150 },
+      );
+    });
 
-  it('across the cache blocks: K past 256, M past 64, N past 512', () => {
-    const random = (shape: number[], dtype: DType = 'float32') => {
-      const size = shape.reduce((p, d) => p * d, 1);
-      const data = allocate(dtype, size);
-      for (let i = 0; i < size; i++) data[i] = Math.sin(7 * i + shape.length) * 2;
-      return new Tensor(data, shape);
-    };
-    expectFastEqualsReference(random([9, 600]), random([600, 11]));                 // three K blocks
-    expectFastEqualsReference(random([70, 300]), random([300, 13]), {});            // two M blocks, two K blocks
-    expectFastEqualsReference(random([9, 20]), random([530, 20]), { transposeB: true }); // two N blocks
-    expectFastEqualsReference(random([300, 67], 'float64'), random([300, 9], 'float64'), { transposeA: true });
-  });
+    it('across the cache blocks: K past 256, M past 64, N past 512', () => {
+      const random = (shape: number[], dtype: DType = 'float32') => {
+        const size = shape.reduce((p, d) => p * d, 1);
+        const data = allocate(dtype, size);
+        for (let i = 0; i < size; i++) data[i] = Math.sin(7 * i + shape.length) * 2;
+        return new Tensor(data, shape);
+      };
+      expectFastEqualsReference(random([9, 600]), random([600, 11]));                 // three K blocks
+      expectFastEqualsReference(random([70, 300]), random([300, 13]), {});            // two M blocks, two K blocks
+      expectFastEqualsReference(random([9, 20]), random([530, 20]), { transposeB: true }); // two N blocks
+      expectFastEqualsReference(random([300, 67], 'float64'), random([300, 9], 'float64'), { transposeA: true });
+    });
 
-  it('for a batch times one shared matrix (run as one tall product), on any layout', () => {
-    fc.assert(
-      fc.property(
-        fc.record({
-          batch: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 2 }),
-          M: fc.integer({ min: 1, max: 5 }),
-          K: fc.integer({ min: 8, max: 20 }),
-          N: fc.integer({ min: 8, max: 20 }),
-          shareByStride0: fc.boolean(),
-        }).chain((p) =>
+    it('for a batch times one shared matrix (run as one tall product), on any layout', () => {
+      fc.assert(
+        fc.property(
           fc.record({
-            a: seededTensorArb([...p.batch, p.M, p.K]).chain(maybeStrided),
-            b: seededTensorArb([p.K, p.N]).map((b) =>
-              p.shareByStride0 ? new Tensor(b.data, [...p.batch, p.K, p.N], [...p.batch.map(() => 0), ...b.strides], b.offset) : b),
-          }),
+            batch: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 2 }),
+            M: fc.integer({ min: 1, max: 5 }),
+            K: fc.integer({ min: 8, max: 20 }),
+            N: fc.integer({ min: 8, max: 20 }),
+            shareByStride0: fc.boolean(),
+          }).chain((p) =>
+            fc.record({
+              a: seededTensorArb([...p.batch, p.M, p.K]).chain(maybeStrided),
+              b: seededTensorArb([p.K, p.N]).map((b) =>
+                p.shareByStride0 ? new Tensor(b.data, [...p.batch, p.K, p.N], [...p.batch.map(() => 0), ...b.strides], b.offset) : b),
+            }),
+          ),
+          ({ a, b }) => expectFastEqualsReference(a, b),
         ),
-        ({ a, b }) => expectFastEqualsReference(a, b),
-      ),
-      { numRuns: 60 },
-    );
-  });
+        { numRuns: 60 },
+      );
+    });
 
-  it('reuses its scratch safely: a big product, then a small one, then the big one again', () => {
-    const big = [new Tensor(Float32Array.from({ length: 40 * 30 }, (_, i) => i % 7), [40, 30]), new Tensor(Float32Array.from({ length: 30 * 50 }, (_, i) => i % 5), [30, 50])] as const;
-    const small = [new Tensor(Float32Array.from({ length: 16 * 9 }, (_, i) => i % 3), [16, 9]), new Tensor(Float32Array.from({ length: 9 * 12 }, (_, i) => i % 4), [9, 12])] as const;
-    const first = flatValues(matmul(...big));
-    expectCloseToOracle(matmul(...small), oracle(...small), 'float32');
-    expect(flatValues(matmul(...big))).toEqual(first);
-    expectCloseToOracle(matmul(...big), oracle(...big), 'float32');
+    it('reuses its scratch safely: a big product, then a small one, then the big one again', () => {
+      const big = [new Tensor(Float32Array.from({ length: 40 * 30 }, (_, i) => i % 7), [40, 30]), new Tensor(Float32Array.from({ length: 30 * 50 }, (_, i) => i % 5), [30, 50])] as const;
+      const small = [new Tensor(Float32Array.from({ length: 16 * 9 }, (_, i) => i % 3), [16, 9]), new Tensor(Float32Array.from({ length: 9 * 12 }, (_, i) => i % 4), [9, 12])] as const;
+      const first = flatValues(matmul(...big));
+      expectCloseToOracle(matmul(...small), oracle(...small), 'float32');
+      expect(flatValues(matmul(...big))).toEqual(first);
+      expectCloseToOracle(matmul(...big), oracle(...big), 'float32');
+    });
+
+    it('packs sparse strided views (too spread out to copy whole) from JavaScript, and gets them right', () => {
+      const wide = new Tensor(Float32Array.from({ length: 40 * 400 }, (_, i) => Math.cos(0.3 * i)), [40, 400]);
+      const everyEighth = new Tensor(wide.data, [40, 50], [400, 8], 3); // 2,000 of 16,000 numbers
+      const other = new Tensor(Float32Array.from({ length: 50 * 24 }, (_, i) => Math.sin(0.9 * i)), [50, 24]);
+      expectFastEqualsReference(everyEighth, other);
+      expectFastEqualsReference(other, everyEighth, { transposeA: true, transposeB: true });
+    });
+
+    it('stays right when the WebAssembly memory grows between products, and grows no more once it fits', () => {
+      const filled = (shape: number[], seed: number) =>
+        new Tensor(Float32Array.from({ length: shape[0] * shape[1] }, (_, i) => Math.sin(seed + 0.7 * i)), shape);
+      const small = [filled([20, 30], 1), filled([30, 20], 2)] as const;
+      const big = [filled([300, 257], 3), filled([257, 301], 4)] as const; // about 1 MB of packing space
+      const gemm = wasmGemm();
+      expectCloseToOracle(matmul(...small), oracle(...small), 'float32');
+      const before = gemm?.memoryBytes ?? 0;
+      expectFastEqualsReference(...big);
+      const grown = gemm?.memoryBytes ?? 0;
+      if (backend !== 'js' && before < gemm!.bytesNeeded(300, 257, 301)) expect(grown).toBeGreaterThan(before);
+      expectCloseToOracle(matmul(...small), oracle(...small), 'float32'); // through the view made after the grow
+      expectFastEqualsReference(...big);
+      expect(gemm?.memoryBytes ?? 0).toBe(grown); // steady state: reused, not grown again
+    });
   });
 });
 

@@ -85,8 +85,8 @@ describe('tensor()', () => {
     expect(t.shape).toEqual([2, 3]);
     expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
     expect(tensor([1.5, -2.5], [2], 'float64').toTypedArray()).toEqual(new Float64Array([1.5, -2.5]));
-    // int32 storage truncates toward zero.
-    expect(Array.from(tensor([1.9, -1.9, 3], [3], 'int32').toTypedArray())).toEqual([1, -1, 3]);
+    // int32 holds whole numbers only: a fraction is refused, not truncated (tests/limits.test.ts).
+    expect(Array.from(tensor([1, -1, 3], [3], 'int32').toTypedArray())).toEqual([1, -1, 3]);
     // Nested data may be given a shape of the same size: it is read flat.
     expect(tensor([[1, 2], [3, 4]], [4]).toArray()).toEqual([1, 2, 3, 4]);
     expect(tensor([], [0, 3]).shape).toEqual([0, 3]);

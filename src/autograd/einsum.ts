@@ -50,7 +50,7 @@
  */
 import type { DType } from '../tensor/dtype.js';
 import { fail, formatShape } from '../tensor/errors.js';
-import { sizeOf } from '../tensor/shape.js';
+import { checkResultSize, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { matmul } from './ops/matmul.js';
 import { permute, reshape, unsqueeze } from './ops/movement.js';
@@ -142,6 +142,7 @@ function parse(subscripts: unknown, shapes: readonly (readonly number[])[]): Par
     for (const term of inputs) for (const letter of term) counts.set(letter, (counts.get(letter) ?? 0) + 1);
     output = [...counts].filter(([, count]) => count === 1).map(([letter]) => letter).sort().join('');
   }
+  checkResultSize(OP, [...output].map((letter) => sizes.get(letter) as number), shapes);
   return { inputs, output, sizes };
 }
 

@@ -29,13 +29,11 @@
 import { allocate } from '../tensor/dtype.js';
 import { TensorError, fail, formatShape } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { add, astype } from '../tensor/elementwise.js';
+import { type Operand, add, astype } from '../tensor/elementwise.js';
 import { reshape } from '../tensor/movement.js';
 import { sum } from '../tensor/reduce.js';
 import { shapesEqual } from '../tensor/shape.js';
 
-/** What an op receives as an input: a tensor (maybe a Variable) or a plain number (a constant). */
-export type Input = Tensor | number;
 
 /**
  * An op's backward rule: given dy = ∂L/∂y, return ∂L/∂xᵢ for each input, or null where no gradient
@@ -202,7 +200,7 @@ const now: () => number =
  * Runs an op and records it. `forward` computes the output from the inputs (already captured);
  * `rule` is the op's backward. Every differentiable op in `src/autograd/ops` goes through here.
  */
-export function record(op: string, inputs: readonly Input[], forward: () => Tensor, rule: BackwardRule): Variable {
+export function record(op: string, inputs: readonly Operand[], forward: () => Tensor, rule: BackwardRule): Variable {
   let output: Tensor;
   let ms = 0;
   if (observer === null) {
@@ -248,7 +246,7 @@ export function record(op: string, inputs: readonly Input[], forward: () => Tens
   return result;
 }
 
-function shapeOfInput(input: Input): readonly number[] {
+function shapeOfInput(input: Operand): readonly number[] {
   return typeof input === 'number' ? [] : input.shape;
 }
 

@@ -17,7 +17,8 @@
 import { fail, formatShape } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { zerosLike } from '../tensor/creation.js';
-import { type Input, backward, enableGrad, noGrad, record } from './engine.js';
+import type { Operand } from '../tensor/elementwise.js';
+import { backward, enableGrad, noGrad, record } from './engine.js';
 import { Variable } from './variable.js';
 
 /**
@@ -100,12 +101,12 @@ export interface CustomOpDefinition {
  * w.grad?.toArray();   // returns [3, 3]
  * ```
  */
-export function customOp(definition: CustomOpDefinition): (...inputs: Input[]) => Variable {
+export function customOp(definition: CustomOpDefinition): (...inputs: Operand[]) => Variable {
   if (typeof definition?.forward !== 'function' || typeof definition?.backward !== 'function') {
     fail('customOp', 'a custom op needs a name, a forward function and a backward function');
   }
   const name = definition.name;
-  return (...inputs: Input[]) => {
+  return (...inputs: Operand[]) => {
     const tensors = inputs.map((input) => (typeof input === 'number' ? new Tensor(Float64Array.of(input), []) : input));
     let output: Tensor;
     return record(name, inputs, () => (output = noGrad(() => definition.forward(...tensors))), (dy, needs) => {

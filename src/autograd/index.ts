@@ -7,7 +7,7 @@
 export { Variable, variable, parameter, detach, type VariableOptions } from './variable.js';
 export {
   noGrad, enableGrad, isGradEnabled, detectAnomaly, setOpObserver, unbroadcast,
-  type Input, type BackwardRule, type GradNode, type OpEvent, type OpObserver, type BackwardStep, type BackwardOptions,
+  type BackwardRule, type GradNode, type OpEvent, type OpObserver, type BackwardStep, type BackwardOptions,
 } from './engine.js';
 export * from './ops/elementwise.js';
 export * from './ops/reduce.js';

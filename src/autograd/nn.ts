@@ -18,8 +18,12 @@
  *     log Σ eˣ = m + log Σ eˣ⁻ᵐ        and        softmax(x) = softmax(x − m)
  *
  * for any constant m, m is taken as a constant (computed by the raw kernel, outside the graph):
- * the gradient is the same as if it were differentiated, and cheaper. A row whose largest entry is
- * ±Inf uses m = 0 instead, so a row of −Inf gives logsumexp −Inf (as it should) rather than NaN.
+ * the gradient is the same as if it were differentiated, and cheaper.
+ *
+ * Edges, as in PyTorch. logsumexp takes m = 0 where the largest entry is ±∞, so a slice of −∞
+ * gives −∞ and one holding +∞ gives +∞. softmax and logSoftmax keep m = ±∞, so such a slice is NaN
+ * throughout (∞ − ∞). Over an empty axis, softmax and logSoftmax are empty and logsumexp is −∞,
+ * like sum (0) and mean (NaN), which do not throw either.
  *
  * Shapes: `pred` and `target` of the regression losses must have the same shape (no silent
  * broadcasting: a [B,1] prediction against a [B] target is a classic bug). The class axis of the
@@ -151,16 +155,21 @@ export function importanceWeightedMse(
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The largest entry along `axes` (kept as size-1 axes), as a constant; non-finite maxima become 0
- * (see the module notes). Subtracting it changes neither softmax nor, once added back, logsumexp.
+ * The largest entry along `axes` (kept as size-1 axes), as a constant. Subtracting it changes
+ * neither softmax nor, once added back, logsumexp. Over an empty axis there is no largest entry,
+ * and 0 serves (softmax of nothing is empty; logsumexp of nothing is log 0 = −∞, as in PyTorch).
+ *
+ * `finiteOnly` (logsumexp) replaces ±∞ maxima by 0, as PyTorch does, so that a slice of −∞ gives
+ * −∞ and a slice holding +∞ gives +∞. softmax and logSoftmax keep the raw maximum, as PyTorch does:
+ * a slice holding +∞ (or only −∞) then gives NaN throughout, since ∞ − ∞ is NaN.
  */
-function stableShift(op: string, x: Tensor, axes: readonly number[]): Tensor {
-  if (axes.some((axis) => x.shape[axis] === 0)) {
-    fail(op, `cannot reduce over an empty axis: shape ${formatShape(x.shape)}, axes [${axes.join(',')}]`);
-  }
+function stableShift(x: Tensor, axes: readonly number[], finiteOnly: boolean): Tensor {
+  const keptShape = x.shape.map((dim, axis) => (axes.includes(axis) ? 1 : dim));
+  if (axes.some((axis) => x.shape[axis] === 0)) return kernels.zeros(keptShape, x.dtype);
   const largest = kernels.max(x, axes, { keepDims: true });
+  if (!finiteOnly) return largest;
   const values = largest.toTypedArray().slice();
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) values[i] = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] === Infinity || values[i] === -Infinity) values[i] = 0;
   return new Tensor(values, largest.shape.slice());
 }
 
@@ -188,7 +197,7 @@ export function logsumexp(x: Tensor, axes: number | readonly number[] = -1, opti
   const op = 'logsumexp';
   checkFloatTensor(op, x, 'x');
   const reduced = normalizeAxes(op, axes, x.rank);
-  const shift = stableShift(op, x, reduced);
+  const shift = stableShift(x, reduced, true);
   const kept = add(log(sum(exp(sub(x, shift)), reduced, { keepDims: true })), shift);
   return options.keepDims === true ? kept : squeeze(kept, reduced);
 }
@@ -207,7 +216,7 @@ export function softmax(x: Tensor, axis = -1): Variable {
   const op = 'softmax';
   checkFloatTensor(op, x, 'x');
   const along = normalizeAxis(op, axis, x.rank);
-  const e = exp(sub(x, stableShift(op, x, [along])));
+  const e = exp(sub(x, stableShift(x, [along], false)));
   return div(e, sum(e, along, { keepDims: true }));
 }
 
@@ -224,7 +233,7 @@ export function logSoftmax(x: Tensor, axis = -1): Variable {
   const op = 'logSoftmax';
   checkFloatTensor(op, x, 'x');
   const along = normalizeAxis(op, axis, x.rank);
-  const shifted = sub(x, stableShift(op, x, [along]));
+  const shifted = sub(x, stableShift(x, [along], false));
   return sub(shifted, log(sum(exp(shifted), along, { keepDims: true })));
 }
 

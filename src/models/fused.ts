@@ -5,6 +5,11 @@
  *     reluOfSum(z, b)                  y = ReLU(z + b)
  *         ∂L/∂z = dy ⊙ [y > 0]          ∂L/∂b = the same, summed over the batch (by the engine)
  *
+ * ReLU and its backward are not written again here: the loops call `reluOf` and `reluGradOf` from
+ * the tensor core (V8 inlines them), and reluOfSum's backward is the core's `reluBackward`. Each
+ * backward returns ∂L/∂b in z's shape [I, B, n]; the engine's `unbroadcast`, the one place that
+ * sums a gradient over broadcast axes, turns it into [I, 1, n].
+ *
  *     weightedSquaredError(p, t, w)    Lₖ = (1 / (B·n)) Σ_{s,i} wₖᵢ (tₖₛᵢ − pₖₛᵢ)²
  *         ∂L/∂pₖₛᵢ = dLₖ · (−2 / (B·n)) · wₖᵢ (tₖₛᵢ − pₖₛᵢ)      (t and w are constants)
  *
@@ -19,9 +24,10 @@
  * @module
  */
 import { record } from '../autograd/engine.js';
-import { add, mean, mul, relu, reluBackward, square, sub } from '../autograd/index.js';
+import { add, mean, mul, relu, square, sub } from '../autograd/index.js';
 import { Variable } from '../autograd/variable.js';
 import { type TypedArray, allocate } from '../tensor/dtype.js';
+import { reluBackward, reluGradOf, reluOf } from '../tensor/elementwise.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /** Whether x is packed [I, B, n] and r packed [I, 1, n] of the same dtype: the fused loops' layout. */
@@ -45,10 +51,7 @@ function reluOfSumLoop(
     const bias = bo + k * features;
     const start = k * run;
     for (let j = 0, i = 0; j < run; j++) {
-      const v = Z[zo + start + j] + B[bias + i];
-      // ReLU as (v + |v|)/2, exact for every finite v: no branch for random signs to mispredict
-      // (see reluBackward in autograd/ops/elementwise.ts for what that costs).
-      out[start + j] = (v + Math.abs(v)) * 0.5;
+      out[start + j] = reluOf(Z[zo + start + j] + B[bias + i]);
       if (++i === features) i = 0;
     }
   }
@@ -74,29 +77,10 @@ export function reluOfSum(z: Tensor, b: Tensor): Variable {
     reluOfSumLoop(z.data, z.offset, b.data, b.offset, out, instances, batch * features, features);
     return (y = new Tensor(out, z.shape.slice()));
   }, (dy, needs) => {
-    // relu's own backward: for y = ReLU(v), [y > 0] is [v > 0].
-    const dz = reluBackward(dy, y).data;
-    // b's gradient is dz summed over the batch; summing here, in one pass, saves the engine's
-    // unbroadcast a second walk over dz.
-    return [new Tensor(dz, z.shape.slice()), needs[1] ? sumOverBatch(dz, instances, batch, features, b.dtype) : null];
+    // relu's own backward: for y = ReLU(v), [y > 0] is [v > 0]. The engine sums b's share.
+    const dz = reluBackward(dy, y);
+    return [dz, needs[1] ? dz : null];
   });
-}
-
-/** Σ over the batch of a packed [I, B, n] array: [I, 1, n], accumulated in float64. */
-function sumOverBatch(values: TypedArray, instances: number, batch: number, features: number, dtype: Tensor['dtype']): Tensor {
-  const totals = new Float64Array(instances * features);
-  const run = batch * features;
-  for (let k = 0; k < instances; k++) {
-    const row = k * features;
-    const start = k * run;
-    for (let j = 0, i = 0; j < run; j++) {
-      totals[row + i] += values[start + j];
-      if (++i === features) i = 0;
-    }
-  }
-  const out = allocate(dtype, totals.length);
-  out.set(totals);
-  return new Tensor(out, [instances, 1, features]);
 }
 
 /**
@@ -183,16 +167,15 @@ export function reluReadoutLoss(z: Tensor, b: Tensor, target: Tensor, weights: T
     return new Tensor(out, [instances]);
   }, (dy, needs) => {
     const dz = allocate(z.dtype, z.size);
-    const db = new Float64Array(instances * features);
     readoutGradLoop(z.data, z.offset, b.data, b.offset, target.data, target.offset, weights.data, weights.offset,
-      dy.toTypedArray(), dz, db, instances, run, features);
-    const dbOut = allocate(b.dtype, db.length);
-    dbOut.set(db);
-    return [new Tensor(dz, z.shape.slice()), needs[1] ? new Tensor(dbOut, b.shape.slice()) : null];
+      dy.toTypedArray(), dz, instances, run, features);
+    const gradient = new Tensor(dz, z.shape.slice());
+    // b's gradient is dz summed over the batch: the engine's unbroadcast does that sum.
+    return [gradient, needs[1] ? gradient : null];
   });
 }
 
-/** Lₖ = (1/run) Σⱼ w (t − ReLU(z + b))², branch-free ReLU as in reluOfSumLoop. */
+/** Lₖ = (1/run) Σⱼ w (t − ReLU(z + b))². */
 function readoutLossLoop(
   Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
   out: TypedArray, instances: number, run: number, features: number,
@@ -202,8 +185,7 @@ function readoutLossLoop(
     const start = k * run;
     let total = 0;
     for (let j = 0, i = 0; j < run; j++) {
-      const v = Z[zo + start + j] + B[bo + row + i];
-      const error = T[to + start + j] - (v + Math.abs(v)) * 0.5;
+      const error = T[to + start + j] - reluOf(Z[zo + start + j] + B[bo + row + i]);
       total += W[wo + row + i] * error * error;
       if (++i === features) i = 0;
     }
@@ -212,13 +194,11 @@ function readoutLossLoop(
 }
 
 /**
- * ∂L/∂z and Σₛ ∂L/∂z (into db, float64). The ReLU gate [z + b > 0] is `+(v > 0)`: V8 turns a
- * comparison used as a number into a flag register read, with no branch (measured on
- * [8,1024,100]: 1.2 ms, against 6.4 ms for `v > 0 ? 1 : 0`, whose branch random signs defeat).
+ * ∂L/∂z = dLₖ · (−2/run) · w (t − ReLU(v)), passed through ReLU's backward at v = z + b.
  */
 function readoutGradLoop(
   Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
-  dLoss: TypedArray, dz: TypedArray, db: Float64Array, instances: number, run: number, features: number,
+  dLoss: TypedArray, dz: TypedArray, instances: number, run: number, features: number,
 ): void {
   for (let k = 0; k < instances; k++) {
     const row = k * features;
@@ -226,10 +206,7 @@ function readoutGradLoop(
     const factor = (-2 / run) * dLoss[k];
     for (let j = 0, i = 0; j < run; j++) {
       const v = Z[zo + start + j] + B[bo + row + i];
-      const output = (v + Math.abs(v)) * 0.5;
-      const grad = factor * W[wo + row + i] * (T[to + start + j] - output) * +(v > 0);
-      dz[start + j] = grad;
-      db[row + i] += grad;
+      dz[start + j] = reluGradOf(factor * W[wo + row + i] * (T[to + start + j] - reluOf(v)), v);
       if (++i === features) i = 0;
     }
   }

@@ -20,6 +20,7 @@
 import { fail } from './errors.js';
 import { broadcastShapes, broadcastStrides, shapesEqual, sizeOf } from './shape.js';
 import { Tensor } from './tensor.js';
+import { StridedWalk, positionAt } from './walk.js';
 
 /** Tolerances of {@link allClose}. */
 export interface AllCloseOptions {
@@ -29,6 +30,25 @@ export interface AllCloseOptions {
   atol?: number;
   /** Whether NaN counts as close to NaN (default false). */
   equalNaN?: boolean;
+}
+
+/**
+ * `allClose` written plainly: for every multi-index (i₀, …) of the broadcast shape, find each
+ * operand's element by `offset + Σₖ iₖ · strideₖ` (stride 0 along broadcast axes) and compare.
+ * The same answers as `allClose`, slower.
+ */
+export function allCloseReference(a: Tensor, b: Tensor, options: AllCloseOptions = {}): boolean {
+  const { rtol, atol, equalNaN } = checkAllCloseArguments('allCloseReference', a, b, options);
+  const shape = broadcastShapes('allCloseReference', a.shape, b.shape);
+  const aStrides = broadcastStrides(a.shape, a.strides, shape);
+  const bStrides = broadcastStrides(b.shape, b.strides, shape);
+  const size = sizeOf(shape);
+  for (let flat = 0; flat < size; flat++) {
+    const aPosition = positionAt(flat, shape, aStrides, a.offset);
+    const bPosition = positionAt(flat, shape, bStrides, b.offset);
+    if (!elementsClose(a.data[aPosition], b.data[bPosition], rtol, atol, equalNaN)) return false;
+  }
+  return true;
 }
 
 /**
@@ -57,61 +77,18 @@ export function allClose(a: Tensor, b: Tensor, options: AllCloseOptions = {}): b
     return true;
   }
 
-  // General path: walk the broadcast shape with an odometer, moving both positions by their
-  // (broadcast) strides; the last axis is the inner loop.
+  // General path: the shared walk over the broadcast shape, moving both positions by their
+  // (broadcast) strides.
   const shape = broadcastShapes('allClose', a.shape, b.shape);
-  const size = sizeOf(shape);
-  if (size === 0) return true;
-  const rank = shape.length;
-  if (rank === 0) return elementsClose(aData[a.offset], bData[b.offset], rtol, atol, equalNaN);
-  const aStrides = broadcastStrides(a.shape, a.strides, shape);
-  const bStrides = broadcastStrides(b.shape, b.strides, shape);
-  const innerDim = shape[rank - 1];
-  const aInner = aStrides[rank - 1];
-  const bInner = bStrides[rank - 1];
-  const index = new Array<number>(rank).fill(0);
-  let aPosition = a.offset;
-  let bPosition = b.offset;
-  for (let visited = 0; visited < size; visited += innerDim) {
-    for (let i = 0, p = aPosition, q = bPosition; i < innerDim; i++, p += aInner, q += bInner) {
-      if (!elementsClose(aData[p], bData[q], rtol, atol, equalNaN)) return false;
+  const walk = new StridedWalk(shape, [broadcastStrides(a.shape, a.strides, shape), broadcastStrides(b.shape, b.strides, shape)], [a.offset, b.offset]);
+  const [sa, sb] = walk.innerSteps;
+  const [ra, rb] = walk.rowSteps;
+  for (let block = 0; block < walk.blocks; block++, walk.next()) {
+    for (let r = 0, rowA = walk.starts[0], rowB = walk.starts[1]; r < walk.rows; r++, rowA += ra, rowB += rb) {
+      for (let i = 0, p = rowA, q = rowB; i < walk.inner; i++, p += sa, q += sb) {
+        if (!elementsClose(aData[p], bData[q], rtol, atol, equalNaN)) return false;
+      }
     }
-    for (let axis = rank - 2; axis >= 0; axis--) {
-      index[axis]++;
-      aPosition += aStrides[axis];
-      bPosition += bStrides[axis];
-      if (index[axis] < shape[axis]) break;
-      aPosition -= index[axis] * aStrides[axis];
-      bPosition -= index[axis] * bStrides[axis];
-      index[axis] = 0;
-    }
-  }
-  return true;
-}
-
-/**
- * `allClose` written plainly: for every multi-index (i₀, …) of the broadcast shape, find each
- * operand's element by `offset + Σₖ iₖ · strideₖ` (stride 0 along broadcast axes) and compare.
- * The same answers as `allClose`, slower.
- */
-export function allCloseReference(a: Tensor, b: Tensor, options: AllCloseOptions = {}): boolean {
-  const { rtol, atol, equalNaN } = checkAllCloseArguments('allCloseReference', a, b, options);
-  const shape = broadcastShapes('allCloseReference', a.shape, b.shape);
-  const aStrides = broadcastStrides(a.shape, a.strides, shape);
-  const bStrides = broadcastStrides(b.shape, b.strides, shape);
-  const size = sizeOf(shape);
-  for (let flat = 0; flat < size; flat++) {
-    // Unpack the row-major flat index into (i₀, …, iₙ₋₁), last axis fastest.
-    let rest = flat;
-    let aPosition = a.offset;
-    let bPosition = b.offset;
-    for (let axis = shape.length - 1; axis >= 0; axis--) {
-      const i = rest % shape[axis];
-      rest = Math.floor(rest / shape[axis]);
-      aPosition += i * aStrides[axis];
-      bPosition += i * bStrides[axis];
-    }
-    if (!elementsClose(a.data[aPosition], b.data[bPosition], rtol, atol, equalNaN)) return false;
   }
   return true;
 }

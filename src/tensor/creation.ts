@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { type DType, type TypedArray, allocate, isDType } from './dtype.js';
+import { type DType, type TypedArray, allocate, isDType, toInt32 } from './dtype.js';
 import { fail, formatShape } from './errors.js';
 import { checkShape, checkSize, sizeOf } from './shape.js';
 import { type NestedArray, Tensor } from './tensor.js';
@@ -49,8 +49,7 @@ export function tensor(data: TensorData, shape?: readonly number[], dtype?: DTyp
       resolvedDType = data instanceof Float64Array ? 'float64' : data instanceof Int32Array ? 'int32' : 'float32';
     }
   } else if (Array.isArray(data)) {
-    inferred = inferShape(data);
-    flat = inferred.length <= 1 ? (data as number[]) : (data as NestedArray[]).flat(Infinity as 1) as number[];
+    ({ shape: inferred, flat } = flattenNested(data as NestedArray[]));
   } else {
     return fail(op, `expected a number, nested arrays or a typed array, got ${typeof data}`);
   }
@@ -64,33 +63,63 @@ export function tensor(data: TensorData, shape?: readonly number[], dtype?: DTyp
       fail(op, `shape ${formatShape(finalShape)} holds ${sizeOf(finalShape)} elements but the data has ${flat.length}`);
     }
   }
+  if (resolvedDType === 'int32') return new Tensor(toInt32(op, flat, `the data for shape ${formatShape(finalShape)}`), finalShape);
   const storage = allocate(resolvedDType, flat.length);
   for (let i = 0; i < flat.length; i++) storage[i] = flat[i];
   return new Tensor(storage, finalShape);
 }
 
-/** The shape of nested arrays, or an error when they are ragged. */
-function inferShape(data: readonly NestedArray[]): number[] {
+/**
+ * Deeper nesting than this is refused: more axes than NumPy allows (64), and far more than any
+ * real data has. The walk below is iterative, so the limit is about sense, not the call stack.
+ */
+export const MAX_NESTING = 64;
+
+/**
+ * The shape of nested arrays and their numbers in row-major order, or an error when they are
+ * ragged or nested deeper than {@link MAX_NESTING}. The shape is read down the first elements;
+ * then one walk with an explicit stack (no recursion, so no stack overflow on deep input) checks
+ * every array against it and collects the numbers.
+ */
+function flattenNested(data: readonly NestedArray[]): { shape: number[]; flat: number[] } {
   const shape: number[] = [];
   let level: NestedArray = data as NestedArray[];
   while (Array.isArray(level)) {
+    if (shape.length === MAX_NESTING) {
+      fail('tensor', `arrays are nested more than ${MAX_NESTING} deep; a tensor built from nested arrays has at most ${MAX_NESTING} axes`);
+    }
     shape.push(level.length);
     if (level.length === 0) break;
     level = level[0];
   }
-  const check = (node: NestedArray, depth: number, path: string): void => {
-    if (depth === shape.length) {
-      if (Array.isArray(node)) fail('tensor', `ragged nested arrays: element ${path} is an array, expected a number`);
-      return;
+  const flat: number[] = [];
+  // Each frame: an array at `depth`, and the next index to visit in it.
+  const arrays: NestedArray[][] = [data as NestedArray[]];
+  const next: number[] = [0];
+  // The index path of the array at `depth` (its parents' current indices), e.g. `[1][0]`.
+  const pathTo = (depth: number): string => next.slice(0, depth).map((i) => `[${i - 1}]`).join('');
+  while (arrays.length > 0) {
+    const depth = arrays.length - 1;
+    const node = arrays[depth];
+    if (next[depth] === 0 && node.length !== shape[depth]) {
+      fail('tensor', `ragged nested arrays: element ${pathTo(depth) || '(top)'} has length ${node.length}, expected length ${shape[depth]}`);
     }
-    if (!Array.isArray(node) || node.length !== shape[depth]) {
-      const got = Array.isArray(node) ? `length ${node.length}` : 'a number';
-      fail('tensor', `ragged nested arrays: element ${path || '(top)'} has ${got}, expected length ${shape[depth]}`);
+    if (next[depth] === node.length) {
+      arrays.pop();
+      next.pop();
+      continue;
     }
-    for (let i = 0; i < node.length; i++) check(node[i], depth + 1, `${path}[${i}]`);
-  };
-  check(data as NestedArray[], 0, '');
-  return shape;
+    const child = node[next[depth]++];
+    if (depth + 1 === shape.length) {
+      if (Array.isArray(child)) fail('tensor', `ragged nested arrays: element ${pathTo(depth + 1)} is an array, expected a number`);
+      flat.push(child as number);
+    } else {
+      if (!Array.isArray(child)) fail('tensor', `ragged nested arrays: element ${pathTo(depth + 1)} has a number, expected length ${shape[depth + 1]}`);
+      arrays.push(child);
+      next.push(0);
+    }
+  }
+  return { shape, flat };
 }
 
 /** A tensor of `shape` with every element `value`. */
@@ -123,6 +152,7 @@ function filled(op: string, shape: readonly number[], value: number, dtype: DTyp
   const checked = checkShape(op, shape);
   if (!isDType(dtype)) fail(op, `unknown dtype ${String(dtype)}; expected float32, float64 or int32`);
   if (typeof value !== 'number') fail(op, `value must be a number, got ${typeof value}`);
+  if (dtype === 'int32') toInt32(op, [value], 'the fill value');
   const storage = allocate(dtype, sizeOf(checked));
   if (value !== 0) storage.fill(value);
   return new Tensor(storage, checked);
@@ -144,8 +174,10 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = 'f
   if (step === 0) fail('arange', 'step must not be 0');
   const count = Math.max(0, Math.ceil((stop - start) / step));
   checkSize('arange', count, `arange(${start}, ${stop}, ${step})`);
+  const values = Array.from({ length: count }, (_, i) => start + i * step);
+  if (dtype === 'int32') return new Tensor(toInt32('arange', values, `arange(${start}, ${stop}, ${step})`), [count]);
   const storage = allocate(dtype, count);
-  for (let i = 0; i < count; i++) storage[i] = start + i * step;
+  storage.set(values);
   return new Tensor(storage, [count]);
 }
 
@@ -155,10 +187,12 @@ export function linspace(start: number, stop: number, count: number, dtype: DTyp
   if (!Number.isInteger(count) || count < 0) fail('linspace', `count must be a whole number ≥ 0, got ${count}`);
   checkSize('linspace', count, `linspace(${start}, ${stop}, ${count})`);
   if (!isDType(dtype)) fail('linspace', `unknown dtype ${String(dtype)}; expected float32, float64 or int32`);
-  const storage = allocate(dtype, count);
   const step = count > 1 ? (stop - start) / (count - 1) : 0;
   // The ends are stored as given, not computed, so that both are exact (−0 included).
-  for (let i = 0; i < count; i++) storage[i] = i === 0 ? start : i === count - 1 ? stop : start + i * step;
+  const values = Float64Array.from({ length: count }, (_, i) => (i === 0 ? start : i === count - 1 ? stop : start + i * step));
+  if (dtype === 'int32') return new Tensor(toInt32('linspace', values, `linspace(${start}, ${stop}, ${count})`), [count]);
+  const storage = allocate(dtype, count);
+  storage.set(values);
   return new Tensor(storage, [count]);
 }
 

@@ -18,8 +18,9 @@
  */
 import { allocate } from './dtype.js';
 import { TensorError, fail, formatShape } from './errors.js';
-import { normalizeAxis } from './shape.js';
+import { checkResultSize, normalizeAxis } from './shape.js';
 import { Tensor } from './tensor.js';
+import { StridedWalk } from './walk.js';
 
 /** Options for {@link topk}. */
 export interface TopkOptions {
@@ -226,29 +227,26 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
       fail(op, `index ${formatShape(index.shape)} is larger than x ${formatShape(x.shape)} at axis ${a} (only axis ${along} may be larger)`);
     }
   }
-  const rank = x.rank;
   const size = index.size;
   const out = allocate(x.dtype, size);
   const dim = x.shape[along];
   if (size === 0) return new Tensor(out, index.shape.slice());
 
-  // Walk the output (= index's shape) in row-major order with an odometer, carrying the position
-  // in `index` and the position in x along every axis except `along`, where the index decides.
-  const position = new Array<number>(rank).fill(0);
-  let indexAt = index.offset;
-  let xAt = x.offset;
-  for (let flat = 0; flat < size; flat++) {
-    const i = index.data[indexAt];
-    if (i < 0 || i >= dim) outOfRange(op, i, along, x);
-    out[flat] = x.data[xAt + i * x.strides[along]];
-    for (let a = rank - 1; a >= 0; a--) {
-      position[a]++;
-      indexAt += index.strides[a];
-      if (a !== along) xAt += x.strides[a];
-      if (position[a] < index.shape[a]) break;
-      indexAt -= position[a] * index.strides[a];
-      if (a !== along) xAt -= position[a] * x.strides[a];
-      position[a] = 0;
+  // The shared walk over the output (= index's shape), carrying the position in `index` and in
+  // x along every axis except `along` (stride 0 there), where the index decides.
+  const xStrides = x.strides.map((stride, a) => (a === along ? 0 : stride));
+  const walk = new StridedWalk(index.shape, [index.strides, xStrides], [index.offset, x.offset]);
+  const [si, sx] = walk.innerSteps;
+  const [ri, rx] = walk.rowSteps;
+  const alongStride = x.strides[along];
+  let written = 0;
+  for (let block = 0; block < walk.blocks; block++, walk.next()) {
+    for (let r = 0, i0 = walk.starts[0], x0 = walk.starts[1]; r < walk.rows; r++, i0 += ri, x0 += rx) {
+      for (let j = 0, indexAt = i0, xAt = x0; j < walk.inner; j++, indexAt += si, xAt += sx) {
+        const i = index.data[indexAt];
+        if (i < 0 || i >= dim) outOfRange(op, i, along, x);
+        out[written++] = x.data[xAt + i * alongStride];
+      }
     }
   }
   return new Tensor(out, index.shape.slice());
@@ -293,11 +291,12 @@ export function indexSelect(x: Tensor, axis: number, indices: Tensor | readonly 
   const count = list.length;
   for (let j = 0; j < count; j++) if (list[j] < 0 || list[j] >= dim) outOfRange(op, list[j], along, x);
 
+  const outShape = x.shape.slice();
+  outShape[along] = count;
+  checkResultSize(op, outShape, [x.shape, [count]]);
   const source = x.contiguous();
   const data = source.data;
   const { outer, inner } = aroundAxis(x.shape, along);
-  const outShape = x.shape.slice();
-  outShape[along] = count;
   const out = allocate(x.dtype, outer * count * inner);
   // Each chosen slice x[o, indices[j], :] is `inner` consecutive elements: copy it whole.
   let written = 0;

@@ -35,8 +35,16 @@
  * result carries only its final rounding, plus one per block of 256 steps of k in the blocked
  * kernel (partial sums wait in the output between blocks).
  *
- * Speed (float32, one core of the project's machine, Node 20): about 4.5–5 GFLOP/s for square
- * sizes 128–1024, the same with either transpose flag; a few GFLOP/s down to 16×16×16.
+ * A third fast path, for float32 only: a 4×8 register-tiled micro-kernel in WebAssembly SIMD,
+ * emitted from TypeScript (src/tensor/wasm/gemm.ts). It sums in float32, four lanes at a time.
+ * `multiply` sends a float32 product there when the backend allows it ({@link setMatmulBackend},
+ * or the environment variable `SUPERPOSITION_MATMUL=js|wasm|auto`) and, under `'auto'`, when
+ * the product is big enough to pay for packing (`useWasm`). {@link lastMatmulKernel} names the
+ * kernel that ran. Float64 always runs in JavaScript.
+ *
+ * Speed (float32, one core of the project's machine, Node 20): the JS kernels about 4.5–5
+ * GFLOP/s for square sizes 128–1024, the same with either transpose flag; the WebAssembly kernel
+ * about 25–45 GFLOP/s there (see the README's benchmark tables).
  *
  * @module
  */
@@ -44,6 +52,12 @@ import type { DType, TypedArray } from './dtype.js';
 import { allocate } from './dtype.js';
 import { fail, formatShape } from './errors.js';
 import { Tensor } from './tensor.js';
+import { checkResultSize } from './shape.js';
+import { StridedWalk } from './walk.js';
+import { matmulBackend, wasmGemm } from './wasm/backend.js';
+import { MAX_MEMORY_BYTES, type WasmGemm } from './wasm/gemm.js';
+
+export { type MatmulBackend, matmulBackend, setMatmulBackend, wasmSimdAvailable } from './wasm/backend.js';
 
 /** Flags for {@link matmul}: which operands to read with their last two axes swapped. */
 export interface MatmulOptions {
@@ -78,7 +92,10 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const plan = planMatmul(a, b, options);
   const { M, K, N } = plan;
   const out = allocate(plan.dtype, plan.batchCount * M * N);
-  if (out.length === 0 || K === 0) return new Tensor(out, plan.outShape); // empty, or sums of nothing: zeros
+  if (out.length === 0 || K === 0) {
+    lastKernel = 'none';
+    return new Tensor(out, plan.outShape); // empty, or sums of nothing: zeros
+  }
 
 
   // A stack of matrices times one shared matrix, [B,M,K] @ [K,N], is one tall product
@@ -91,23 +108,18 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     return new Tensor(out, plan.outShape);
   }
 
-  // Otherwise one product per batch entry. The batch index is an odometer: bump the last axis,
-  // carry left when a dim rolls over, moving each operand's start by its own stride.
-  const { batchShape, aBatchStrides, bBatchStrides } = plan;
-  const index = new Array<number>(batchShape.length).fill(0);
-  let aStart = a.offset;
-  let bStart = b.offset;
-  for (let batch = 0; batch < plan.batchCount; batch++) {
-    multiply(M, K, N, a.data, aStart, plan.aRowStride, plan.aColStride,
-      b.data, bStart, plan.bRowStride, plan.bColStride, out, batch * M * N);
-    for (let axis = batchShape.length - 1; axis >= 0; axis--) {
-      index[axis]++;
-      aStart += aBatchStrides[axis];
-      bStart += bBatchStrides[axis];
-      if (index[axis] < batchShape[axis]) break;
-      aStart -= index[axis] * aBatchStrides[axis];
-      bStart -= index[axis] * bBatchStrides[axis];
-      index[axis] = 0;
+  // Otherwise one product per batch entry, the shared walk (`walk.ts`) moving each operand's
+  // start by its own batch strides.
+  const walk = new StridedWalk(plan.batchShape, [plan.aBatchStrides, plan.bBatchStrides], [a.offset, b.offset]);
+  const [sa, sb] = walk.innerSteps;
+  const [ra, rb] = walk.rowSteps;
+  let batch = 0;
+  for (let block = 0; block < walk.blocks; block++, walk.next()) {
+    for (let r = 0, rowA = walk.starts[0], rowB = walk.starts[1]; r < walk.rows; r++, rowA += ra, rowB += rb) {
+      for (let i = 0, aStart = rowA, bStart = rowB; i < walk.inner; i++, aStart += sa, bStart += sb) {
+        multiply(M, K, N, a.data, aStart, plan.aRowStride, plan.aColStride,
+          b.data, bStart, plan.bRowStride, plan.bColStride, out, (batch++) * M * N);
+      }
     }
   }
   return new Tensor(out, plan.outShape);
@@ -196,6 +208,7 @@ export function outer(a: Tensor, b: Tensor): Tensor {
   checkVectors('outer', a, b, '⊗');
   const M = a.shape[0];
   const N = b.shape[0];
+  checkResultSize('outer', [M, N], [a.shape, b.shape]);
   const out = allocate(a.dtype, M * N);
   const aData = a.data;
   const bData = b.data;
@@ -309,6 +322,7 @@ function planMatmul(a: Tensor, b: Tensor, options: MatmulOptions): MatmulPlan {
   const outShape = batchShape.slice();
   if (!aIsVector) outShape.push(M);
   if (!bIsVector) outShape.push(N);
+  checkResultSize('matmul', outShape, [a.shape, b.shape]);
   return {
     M, K, N, dtype: a.dtype, batchShape, batchCount, aBatchStrides, bBatchStrides, outShape,
     aRowStride: swapA ? aColStep : aRowStep,
@@ -369,6 +383,56 @@ function checkVectors(op: string, a: Tensor, b: Tensor, symbol: string): void {
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * The kernel families a product can run on: the WebAssembly SIMD micro-kernel (float32, see
+ * src/tensor/wasm/gemm.ts), the blocked JS kernel, the JS strips, or none (an empty product).
+ */
+export type MatmulKernel = 'wasm-simd-4x8' | 'js-blocked-4x4' | 'js-strips' | 'none';
+
+let lastKernel: MatmulKernel = 'none';
+
+/**
+ * The kernel the most recent {@link matmul} ran on (for a batch of products run one by one, the
+ * last one's). Benchmarks and traces quote it, so a figure always says which code produced it.
+ *
+ * @example
+ * ```ts
+ * setMatmulBackend('js');
+ * matmul(ones([2, 2]), ones([2, 2]));
+ * lastMatmulKernel();   // returns 'js-strips'
+ * ```
+ */
+export function lastMatmulKernel(): MatmulKernel {
+  return lastKernel;
+}
+
+/**
+ * The WebAssembly driver when this float32 product should run on it, else null.
+ *
+ * Under `'auto'` the product must pay for its packing. Measured (Node 20, one core of the
+ * project's machine, loaded by other jobs; `npx tsx bench/crossover.ts`): WebAssembly
+ * already wins at 16×4 @ 4×16 (2.1 vs 2.9 µs) and 8×8 @ 8×8 (2.6 vs 4.0 µs) and by 4–16× on the
+ * toy model's and the SAE's products, but loses on a handful of multiply-adds (8×4 @ 4×4: 6.3 vs
+ * 1.2 µs), and ties or loses where padding to the 4×8 tile multiplies the work: one row (M = 1:
+ * 187 vs 211 µs at 1×512 @ 512×512, 656 vs 371 µs transposed) or two columns ([1024,5] @ [5,2]:
+ * 12.6 vs 12.3 µs).
+ */
+function useWasm(M: number, K: number, N: number): WasmGemm | null {
+  const backend = matmulBackend();
+  if (backend === 'js') return null;
+  if (backend === 'auto' && (M * N * K < WASM_MIN_WORK || M < WASM_MIN_ROWS || N < WASM_MIN_COLUMNS)) return null;
+  const gemm = wasmGemm();
+  if (gemm === null || gemm.bytesNeeded(M, K, N) > MAX_MEMORY_BYTES) return null;
+  return gemm;
+}
+
+/** See `useWasm`: the smallest product (M·N·K multiply-adds) that runs faster in WebAssembly. */
+const WASM_MIN_WORK = 1024;
+/** See `useWasm`: one-row products stay in JS (the tile pads them to 4 rows). */
+const WASM_MIN_ROWS = 2;
+/** See `useWasm`: products of one or two columns stay in JS (the tile pads them to 8 columns). */
+const WASM_MIN_COLUMNS = 3;
+
+/**
  * `C = A·B` for one M×K by K×N product into `out` at `cStart` (row-major, row stride N), with A
  * read as `aData[aStart + m·aRowStride + k·aColStride]` and B likewise. Picks the kernel:
  * packing pays off once there are enough whole tiles and enough steps of k per tile; below that
@@ -380,6 +444,15 @@ function multiply(
   bData: TypedArray, bStart: number, bRowStride: number, bColStride: number,
   out: TypedArray, cStart: number,
 ): void {
+  if (out instanceof Float32Array) {
+    const gemm = useWasm(M, K, N);
+    if (gemm !== null) {
+      lastKernel = 'wasm-simd-4x8';
+      gemm.multiply(M, K, N, aData, aStart, aRowStride, aColStride, bData, bStart, bRowStride, bColStride, out, cStart);
+      return;
+    }
+  }
+  lastKernel = M >= BLOCKED_MIN_SIDE && N >= BLOCKED_MIN_SIDE && K >= BLOCKED_MIN_SIDE && M * N * K >= BLOCKED_MIN_WORK ? 'js-blocked-4x4' : 'js-strips';
   if (M >= BLOCKED_MIN_SIDE && N >= BLOCKED_MIN_SIDE && K >= BLOCKED_MIN_SIDE && M * N * K >= BLOCKED_MIN_WORK) {
     matmulBlocked(M, K, N, aData, aStart, aRowStride, aColStride, bData, bStart, bRowStride, bColStride, out, cStart);
   } else if (M >= 4 || M >= N) {

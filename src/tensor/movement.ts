@@ -27,7 +27,7 @@
  */
 import { type TypedArray, allocate } from './dtype.js';
 import { fail, formatShape } from './errors.js';
-import { broadcastStrides, checkShape, normalizeAxes, normalizeAxis, sizeOf } from './shape.js';
+import { broadcastStrides, checkResultSize, checkShape, normalizeAxes, normalizeAxis, sizeOf } from './shape.js';
 import { Tensor, copyToContiguous } from './tensor.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -322,52 +322,6 @@ export function contiguous(x: Tensor): Tensor {
 // concat, stack
 // ---------------------------------------------------------------------------------------------
 
-/** Blocks at least this long are copied with `TypedArray.set` (a memcpy); shorter ones by a loop. */
-const SET_MIN_BLOCK = 32;
-
-/**
- * Joins tensors along an existing axis. All shapes must match except on `axis`; dtypes must
- * match. The result is new storage.
- *
- *     out[…, j, …] = tensors[k][…, j − (dims of tensors 0…k−1 on axis), …]
- *
- * Fast path: in row-major order the output is, for each index over the axes before `axis`, one
- * packed block from each input in turn, and each block is a run of its (contiguous) input. So
- * the whole join is a sequence of `TypedArray.set` calls, one per block.
- * {@link concatReference} is the element-by-element definition it is tested against.
- *
- * @example
- * ```ts
- * concat([zeros([2, 3]), ones([1, 3])]).shape;     // returns [3, 3]
- * concat([zeros([2, 3]), ones([2, 1])], 1).shape;  // returns [2, 4]
- * ```
- */
-export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
-  const { at, shape } = checkConcat('concat', tensors, axis);
-  const parts = tensors.map((t) => t.contiguous());
-  const out = allocate(parts[0].dtype, sizeOf(shape));
-  // One input's block per outer index: its dim on the axis times everything to the right.
-  const outer = sizeOf(shape.slice(0, at));
-  const blocks = parts.map((t) => sizeOf(t.shape.slice(at)));
-  let written = 0;
-  for (let o = 0; o < outer; o++) {
-    for (let k = 0; k < parts.length; k++) {
-      const block = blocks[k];
-      if (block === 0) continue;
-      const source = parts[k].data;
-      const from = parts[k].offset + o * block;
-      if (block >= SET_MIN_BLOCK) {
-        out.set(source.subarray(from, from + block), written);
-        written += block;
-      } else {
-        // subarray() allocates a view object; for a handful of elements a loop is cheaper.
-        for (let i = from; i < from + block; i++) out[written++] = source[i];
-      }
-    }
-  }
-  return new Tensor(out, shape);
-}
-
 /**
  * {@link concat} by its definition, one element at a time: for each output index, find the
  * input whose range on `axis` holds it and read that input through its strides. Slow and plain;
@@ -393,6 +347,53 @@ export function concatReference(tensors: readonly Tensor[], axis = 0): Tensor {
     let position = t.offset;
     for (let a = 0; a < rank; a++) position += (a === at ? along : index[a]) * t.strides[a];
     out[flat] = t.data[position];
+  }
+  return new Tensor(out, shape);
+}
+
+/** Blocks at least this long are copied with `TypedArray.set` (a memcpy); shorter ones by a loop. */
+const SET_MIN_BLOCK = 32;
+
+/**
+ * Joins tensors along an existing axis. All shapes must match except on `axis`; dtypes must
+ * match. The result is new storage.
+ *
+ *     out[…, j, …] = tensors[k][…, j − (dims of tensors 0…k−1 on axis), …]
+ *
+ * Fast path: in row-major order the output is, for each index over the axes before `axis`, one
+ * packed block from each input in turn, and each block is a run of its (contiguous) input. So
+ * the whole join is a sequence of `TypedArray.set` calls, one per block.
+ * {@link concatReference} is the element-by-element definition it is tested against.
+ *
+ * @example
+ * ```ts
+ * concat([zeros([2, 3]), ones([1, 3])]).shape;     // returns [3, 3]
+ * concat([zeros([2, 3]), ones([2, 1])], 1).shape;  // returns [2, 4]
+ * ```
+ */
+export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
+  const { at, shape } = checkConcat('concat', tensors, axis);
+  checkResultSize('concat', shape, tensors.map((t) => t.shape));
+  const parts = tensors.map((t) => t.contiguous());
+  const out = allocate(parts[0].dtype, sizeOf(shape));
+  // One input's block per outer index: its dim on the axis times everything to the right.
+  const outer = sizeOf(shape.slice(0, at));
+  const blocks = parts.map((t) => sizeOf(t.shape.slice(at)));
+  let written = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let k = 0; k < parts.length; k++) {
+      const block = blocks[k];
+      if (block === 0) continue;
+      const source = parts[k].data;
+      const from = parts[k].offset + o * block;
+      if (block >= SET_MIN_BLOCK) {
+        out.set(source.subarray(from, from + block), written);
+        written += block;
+      } else {
+        // subarray() allocates a view object; for a handful of elements a loop is cheaper.
+        for (let i = from; i < from + block; i++) out[written++] = source[i];
+      }
+    }
   }
   return new Tensor(out, shape);
 }
@@ -430,6 +431,7 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   const at = normalizeAxis(op, axis, first.rank + 1);
   const sameShape = (t: Tensor): boolean => t.rank === first.rank && t.shape.every((dim, a) => dim === first.shape[a]);
   reportMismatches(op, tensors, sameShape, 'every tensor must have the same shape');
+  checkResultSize(op, [tensors.length, ...first.shape], tensors.map((t) => t.shape));
   return concat(tensors.map((t) => unsqueeze(t, at)), at);
 }
 

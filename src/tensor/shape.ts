@@ -13,13 +13,15 @@
  *
  * @module
  */
+import { MAX_ELEMENTS } from './dtype.js';
 import { fail, formatShape } from './errors.js';
 
 /**
  * The most elements one tensor may hold: 2³¹ − 1, so that every index and offset is a small
- * integer that V8 keeps unboxed, and far below what one typed array can be given.
+ * integer that V8 keeps unboxed, and far below what one typed array can be given. (Defined
+ * beside `allocate` in `dtype.ts`, which refuses anything larger.)
  */
-export const MAX_ELEMENTS = 2 ** 31 - 1;
+export { MAX_ELEMENTS };
 
 /**
  * Checks that every dim is a non-negative whole number and that the whole fits in
@@ -40,6 +42,20 @@ export function checkShape(op: string, shape: readonly number[]): number[] {
 /** Refuses an element count above {@link MAX_ELEMENTS}; `what` describes where it came from. */
 export function checkSize(op: string, size: number, what: string): void {
   if (size > MAX_ELEMENTS) fail(op, `${what} has ${size} elements; at most ${MAX_ELEMENTS} fit in one tensor`);
+}
+
+/**
+ * Refuses a result shape of more than {@link MAX_ELEMENTS} elements before anything is allocated,
+ * naming the op, the result and the operands' shapes (a count, past four of them):
+ * `add: the result [50000,50000] of [50000,1] and [1,50000] would have 2500000000 elements; …`.
+ */
+export function checkResultSize(op: string, result: readonly number[], operands: readonly (readonly number[])[]): void {
+  const size = sizeOf(result);
+  if (size <= MAX_ELEMENTS) return;
+  const from = operands.length <= 4
+    ? operands.map(formatShape).join(' and ')
+    : `${operands.length} operands (the first ${formatShape(operands[0])})`;
+  fail(op, `the result ${formatShape(result)} of ${from} would have ${size} elements; at most ${MAX_ELEMENTS} fit in one tensor`);
 }
 
 /** The number of elements in a shape: the product of its dims (1 for a scalar). */
@@ -68,7 +84,9 @@ export function shapesEqual(a: readonly number[], b: readonly number[]): boolean
 }
 
 /**
- * The shape two operands broadcast to, or a {@link TensorError} naming `op` and both shapes.
+ * The shape two operands broadcast to, or a {@link TensorError} naming `op` and both shapes, also
+ * when that shape would hold more than 2³¹ − 1 elements (every broadcasting op
+ * allocates its result only after this check).
  *
  *     broadcastShapes('add', [8,1,5], [4,1]) → [8,4,5]
  */
@@ -87,6 +105,7 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
     }
     out[rank - fromRight] = dimA === 1 ? dimB : dimA;
   }
+  checkResultSize(op, out, [a, b]);
   return out;
 }
 

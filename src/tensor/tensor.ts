@@ -20,7 +20,8 @@
 import { type DType, type TypedArray, allocate, dtypeOfArray } from './dtype.js';
 import { fail, formatShape } from './errors.js';
 import { formatTensor } from './format.js';
-import { coalesceAxes, contiguousStrides, sizeOf } from './shape.js';
+import { contiguousStrides, sizeOf } from './shape.js';
+import { StridedWalk } from './walk.js';
 
 /** Nested arrays of numbers, as `toArray()` returns them and `tensor()` accepts them. */
 export type NestedArray = number | NestedArray[];
@@ -132,43 +133,20 @@ export function hasRowMajorStrides(shape: readonly number[], strides: readonly n
 }
 
 /**
- * Copies any strided tensor into a fresh row-major typed array.
- *
- * The axes are first coalesced (`coalesceAxes`: size-1 axes dropped, neighbours that step evenly
- * merged). Then the last two axes are nested loops stepping by their strides, and an odometer
- * advances the outer index, carrying into the axis on the left when a dim rolls over. No
- * per-element division or allocation.
+ * Copies any strided tensor into a fresh row-major typed array, through the shared walk
+ * (`walk.ts`): axes coalesced, each block two nested loops, the odometer once per block.
  */
 export function copyToContiguous(x: Tensor): TypedArray {
   const out = allocate(x.dtype, x.size);
-  if (x.size === 0) return out;
   const data = x.data;
-  const walk = coalesceAxes(x.shape, [x.strides]);
-  const shape = walk.shape;
-  const strides = walk.strides[0];
-  const rank = shape.length;
-  if (rank === 0) {
-    out[0] = data[x.offset];
-    return out;
-  }
-  const innerDim = shape[rank - 1];
-  const innerStride = strides[rank - 1];
-  const rows = rank >= 2 ? shape[rank - 2] : 1;
-  const rowStride = rank >= 2 ? strides[rank - 2] : 0;
-  const index = new Array<number>(rank).fill(0);
-  let position = x.offset;
+  const walk = new StridedWalk(x.shape, [x.strides], [x.offset]);
+  const { inner, rows } = walk;
+  const step = walk.innerSteps[0];
+  const rowStep = walk.rowSteps[0];
   let written = 0;
-  while (written < out.length) {
-    for (let r = 0, row = position; r < rows; r++, row += rowStride) {
-      for (let i = 0, p = row; i < innerDim; i++, p += innerStride) out[written++] = data[p];
-    }
-    // Advance the odometer over axes rank-3 … 0.
-    for (let axis = rank - 3; axis >= 0; axis--) {
-      index[axis]++;
-      position += strides[axis];
-      if (index[axis] < shape[axis]) break;
-      position -= index[axis] * strides[axis];
-      index[axis] = 0;
+  for (let block = 0; block < walk.blocks; block++, walk.next()) {
+    for (let r = 0, row = walk.starts[0]; r < rows; r++, row += rowStep) {
+      for (let i = 0, p = row; i < inner; i++, p += step) out[written++] = data[p];
     }
   }
   return out;

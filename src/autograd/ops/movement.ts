@@ -20,6 +20,7 @@ import { fail } from '../../tensor/errors.js';
 import * as kernels from '../../tensor/movement.js';
 import { normalizeAxis, shapesEqual } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
+import { StridedWalk } from '../../tensor/walk.js';
 import { record } from '../engine.js';
 import type { Variable } from '../variable.js';
 
@@ -64,18 +65,14 @@ function writeIntoZeros(x: Tensor, dy: Tensor, axis: number, start: number, end:
   const out = new Tensor(allocate(dy.dtype, x.size), x.shape.slice());
   const target = kernels.slice(out, axis, start, end, step);
   const source = dy.toTypedArray();
-  // An odometer over the slice's shape, moving through `out` by the slice's strides.
-  const rank = target.rank;
-  const index = new Array<number>(rank).fill(0);
-  let position = target.offset;
-  for (let flat = 0; flat < source.length; flat++) {
-    out.data[position] = source[flat];
-    for (let ax = rank - 1; ax >= 0; ax--) {
-      index[ax]++;
-      position += target.strides[ax];
-      if (index[ax] < target.shape[ax]) break;
-      position -= index[ax] * target.strides[ax];
-      index[ax] = 0;
+  // The shared walk over the slice's shape, moving through `out` by the slice's strides.
+  const walk = new StridedWalk(target.shape, [target.strides], [target.offset]);
+  const innerStep = walk.innerSteps[0];
+  const rowStep = walk.rowSteps[0];
+  let read = 0;
+  for (let block = 0; block < walk.blocks; block++, walk.next()) {
+    for (let r = 0, row = walk.starts[0]; r < walk.rows; r++, row += rowStep) {
+      for (let i = 0, p = row; i < walk.inner; i++, p += innerStep) out.data[p] = source[read++];
     }
   }
   return out;

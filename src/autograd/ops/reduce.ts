@@ -14,11 +14,14 @@
  * Shapes: x is any shape; `axes` picks the reduced axes (all by default); `keepDims` keeps them
  * as size-1 dims. n is the number of elements folded into each output.
  *
+ * Each op is one row of `REDUCE_RULES` below: its forward kernel (in `tensor/reduce.ts`, whose
+ * `reduceReference` is the plain definition) beside its backward rule.
+ *
  * @module
  */
 import * as kernels from '../../tensor/reduce.js';
 import type { Axes, ReduceOp, ReduceOptions, VarianceOptions } from '../../tensor/reduce.js';
-import { div, equal, maximum, mul, sign, sub } from '../../tensor/elementwise.js';
+import { div, equal, mul, sign, sub, where } from '../../tensor/elementwise.js';
 import { expand, reshape } from '../../tensor/movement.js';
 import { normalizeAxes } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -50,8 +53,9 @@ const REDUCE_RULES: { [Op in ReduceOp]: ReduceRule | typeof NOT_DIFFERENTIABLE }
   norm1: { forward: (x, axes, o) => kernels.norm(x, 1, axes, o), backward: (c) => mul(c.dyKept, sign(c.x)) },
   norm2: {
     forward: (x, axes, o) => kernels.norm(x, 2, axes, o),
-    // A zero norm means x = 0 there, so any finite divisor gives the subgradient 0.
-    backward: (c) => mul(c.dyKept, div(c.x, maximum(c.kept, Number.MIN_VALUE))),
+    // PyTorch's rule: dx = x ⊙ (dȳ / ȳ), with dȳ / ȳ taken as 0 where ȳ = 0 (then x = 0: the
+    // subgradient 0). A guard such as max(ȳ, Number.MIN_VALUE) would round to 0 in float32.
+    backward: (c) => mul(c.x, where(equal(c.kept, 0), 0, div(c.dyKept, c.kept))),
   },
   variance: {
     forward: kernels.variance,

@@ -1,0 +1,117 @@
+/**
+ * Where a training step's time goes: runs one workload's step in a loop under V8's sampling
+ * profiler (node:inspector) and prints the functions with the most self time, with their file.
+ *
+ *     npx tsx bench/profile.ts toy100        toy model, 8 instances, n=100, m=20, batch 1024
+ *     npx tsx bench/profile.ts toy5          toy model, 8 instances, n=5, m=2, batch 1024
+ *     npx tsx bench/profile.ts sae64         ReLU SAE 64 → 512, batch 1024
+ *     npx tsx bench/profile.ts sae512        ReLU SAE 512 → 4096, batch 256
+ *     npx tsx bench/profile.ts mlp           MLP 64 → 256 → 64, batch 256
+ *
+ * Options: `--seconds S` (default 4) and `--backend auto|js|wasm` (our matmul kernels). The
+ * steps are the same as bench/cases.ts times against tfjs.
+ *
+ * @module
+ */
+import { Session } from 'node:inspector/promises';
+import * as sp from '../src/index.js';
+
+const WORKLOADS = ['toy5', 'toy100', 'sae64', 'sae512', 'mlp'] as const;
+type Workload = (typeof WORKLOADS)[number];
+
+function seeded(shape: number[], seed: number): sp.Tensor {
+  const values = Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, (_, i) => Math.sin(seed + 0.37 * i));
+  return sp.tensor(values, shape);
+}
+
+/** Builds the workload's step. */
+function makeStep(workload: Workload): () => unknown {
+  if (workload === 'toy5' || workload === 'toy100') {
+    const [features, hidden] = workload === 'toy5' ? [5, 2] : [100, 20];
+    const instances = 8;
+    const model = new sp.ToyModel({ instances, features, hidden, seed: 0 });
+    const trainer = new sp.ToyModelTrainer(model, {
+      density: sp.logSpacedDensities(1, 0.02, instances), importance: 0.9, batch: 1024, lr: 1e-3, weightDecay: 1e-2,
+    });
+    return () => trainer.step();
+  }
+  if (workload === 'mlp') {
+    const [x, target] = [seeded([256, 64], 1), seeded([256, 64], 2)];
+    const params = [seeded([64, 256], 3), seeded([256], 4), seeded([256, 64], 5), seeded([64], 6)].map((t) => sp.parameter(t));
+    const [W1, B1, W2, B2] = params;
+    const optimizer = new sp.Adam({ params, lr: 1e-3 });
+    return () => {
+      optimizer.zeroGrad();
+      const hiddenLayer = sp.relu(sp.add(sp.matmul(x, W1), B1));
+      const loss = sp.mean(sp.square(sp.sub(sp.add(sp.matmul(hiddenLayer, W2), B2), target)));
+      loss.backward();
+      optimizer.step();
+      return loss;
+    };
+  }
+  const [d, latents, batch] = workload === 'sae64' ? [64, 512, 1024] : [512, 4096, 256];
+  const sae = new sp.SparseAutoencoder({ architecture: 'relu', inputDim: d, latents });
+  const x = sp.kernels.reshape(seeded([batch, d], 1), [1, batch, d]);
+  const optimizer = new sp.Adam({ params: sae.parameters(), lr: 1e-4 });
+  return () => {
+    optimizer.zeroGrad();
+    const { total } = sae.loss(x, { l1: 1e-3 });
+    total.backward();
+    sae.projectDecoderGradient();
+    optimizer.step();
+    sae.normalizeDecoder();
+    return total;
+  };
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const workload = args[0] as Workload;
+  if (!WORKLOADS.includes(workload)) throw new Error(`bench/profile.ts: workload must be one of ${WORKLOADS.join(', ')}, got ${args[0]}`);
+  const option = (name: string) => {
+    const at = args.indexOf(name);
+    return at < 0 ? undefined : args[at + 1];
+  };
+  const seconds = Number(option('--seconds') ?? 4);
+  sp.setMatmulBackend((option('--backend') ?? 'auto') as sp.MatmulBackend);
+  const step = makeStep(workload);
+  for (let warm = performance.now(); performance.now() - warm < 500;) step();
+
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.start');
+  let steps = 0;
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) {
+    step();
+    steps++;
+  }
+  const elapsed = performance.now() - start;
+  const { profile } = (await session.post('Profiler.stop')) as unknown as {
+    profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  };
+  session.disconnect();
+
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const selfUs = new Map<string, number>();
+  let totalUs = 0;
+  profile.samples.forEach((id, i) => {
+    const frame = byId.get(id)!.callFrame;
+    const file = frame.url.split('/').slice(-2).join('/');
+    const key = `${frame.functionName || '(anonymous)'}  ${file}:${frame.lineNumber + 1}`;
+    selfUs.set(key, (selfUs.get(key) ?? 0) + profile.timeDeltas[i]);
+    totalUs += profile.timeDeltas[i];
+  });
+  process.stdout.write(`${workload}: ${steps} steps in ${(elapsed / 1000).toFixed(1)} s, ${(elapsed / steps).toFixed(2)} ms per step (matmul backend ${sp.matmulBackend()})\n`);
+  const rows = [...selfUs.entries()].sort((p, q) => q[1] - p[1]).slice(0, 20);
+  for (const [key, us] of rows) process.stdout.write(`${((100 * us) / totalUs).toFixed(1).padStart(5)}%  ${key}\n`);
+}
+
+await main();

@@ -1,0 +1,126 @@
+/**
+ * Which matmul kernels run: the WebAssembly SIMD kernel, the JavaScript ones, or a choice by size.
+ *
+ * - `'auto'` (the default): float32 products big enough to pay for packing run in WebAssembly
+ *   (see `wasmPays` in matmul.ts for the measured crossover); everything else in JavaScript.
+ * - `'js'`: the JavaScript kernels only. Results are correct everywhere; this is the comparison
+ *   a learner can make, and what runs where WebAssembly SIMD is missing.
+ * - `'wasm'`: every float32 product of at least one element in WebAssembly, however small (for
+ *   tests of the kernel on tiny and ragged shapes). Float64 stays in JavaScript.
+ *
+ * Two switches choose it: {@link setMatmulBackend} in code, and the environment variable
+ * `SUPERPOSITION_MATMUL=js|wasm|auto`, read once, at the first product, where an environment
+ * exists (`globalThis.process?.env`; browsers have none and get `'auto'`). The function wins
+ * over the variable.
+ *
+ * Where WebAssembly SIMD is missing (an old engine) or forbidden (a page whose
+ * Content-Security-Policy lacks 'wasm-unsafe-eval', so compiling throws), the probe fails once,
+ * quietly, and `'auto'` runs JavaScript; asking for `'wasm'` there is an error that says why.
+ *
+ * @module
+ */
+import { fail } from '../errors.js';
+import { FunctionBuilder, ModuleBuilder } from './emitter.js';
+import { WasmGemm } from './gemm.js';
+
+/** The matmul kernel families {@link setMatmulBackend} chooses between. */
+export type MatmulBackend = 'auto' | 'js' | 'wasm';
+
+const BACKENDS: readonly MatmulBackend[] = ['auto', 'js', 'wasm'];
+/** The environment variable that sets the backend at start-up. */
+export const MATMUL_BACKEND_VARIABLE = 'SUPERPOSITION_MATMUL';
+
+let chosen: MatmulBackend | undefined;
+/** The kernel instance, once made; null once the probe has failed. */
+let gemm: WasmGemm | null | undefined;
+/** Why the probe failed, for the error message of `setMatmulBackend('wasm')`. */
+let unavailableReason = '';
+
+/**
+ * Chooses the matmul kernels: `'auto'` (WebAssembly where it pays), `'js'` or `'wasm'`. See the
+ * module notes. Returns the previous choice, so a caller can put it back.
+ *
+ * @throws {@link TensorError} for anything else, or for `'wasm'` where WebAssembly SIMD cannot run.
+ *
+ * @example
+ * ```ts
+ * const previous = setMatmulBackend('js');   // JavaScript kernels only
+ * setMatmulBackend(previous);
+ * ```
+ */
+export function setMatmulBackend(backend: MatmulBackend): MatmulBackend {
+  if (!BACKENDS.includes(backend)) {
+    fail('setMatmulBackend', `backend must be one of ${BACKENDS.map((b) => `'${b}'`).join(', ')}, got ${String(backend)}`);
+  }
+  if (backend === 'wasm' && wasmGemm() === null) {
+    fail('setMatmulBackend', `WebAssembly SIMD is not available here (${unavailableReason}); use 'js' or 'auto'`);
+  }
+  const previous = matmulBackend();
+  chosen = backend;
+  return previous;
+}
+
+/**
+ * The matmul backend in force: the last {@link setMatmulBackend}, else the
+ * `SUPERPOSITION_MATMUL` environment variable, else `'auto'`.
+ *
+ * @throws {@link TensorError} when the environment variable holds something other than js, wasm or auto.
+ */
+export function matmulBackend(): MatmulBackend {
+  if (chosen === undefined) chosen = backendFromEnvironment();
+  return chosen;
+}
+
+/** Whether the WebAssembly SIMD kernel can run here (compiles it on first call). */
+export function wasmSimdAvailable(): boolean {
+  return wasmGemm() !== null;
+}
+
+/**
+ * The WebAssembly kernel driver, made on first use, or null where WebAssembly SIMD is missing or
+ * forbidden. For matmul.ts; not part of the public API.
+ *
+ * @internal
+ */
+export function wasmGemm(): WasmGemm | null {
+  if (gemm === undefined) {
+    try {
+      if (typeof WebAssembly !== 'object') throw new Error('this engine has no WebAssembly');
+      if (!WebAssembly.validate(simdProbeModule())) throw new Error('this engine does not accept SIMD128 instructions');
+      gemm = new WasmGemm();
+    } catch (error) {
+      // An EvalError or CompileError under a Content-Security-Policy, or the checks above.
+      unavailableReason = error instanceof Error ? error.message : String(error);
+      gemm = null;
+    }
+  }
+  return gemm;
+}
+
+/**
+ * The smallest module that needs SIMD128: `(f32) → f32`, splat into four lanes, add, take lane
+ * 0. An engine without SIMD rejects it; validating compiles nothing, so it is cheap.
+ */
+export function simdProbeModule(): Uint8Array<ArrayBuffer> {
+  const fn = new FunctionBuilder(['f32'], ['f32']);
+  const x = fn.param(0, 'f32');
+  fn.localGet(x).f32x4Splat().localGet(x).f32x4Splat().f32x4Add().f32x4ExtractLane(0);
+  const module = new ModuleBuilder();
+  module.addFunction('probe', fn);
+  return module.bytes();
+}
+
+function backendFromEnvironment(): MatmulBackend {
+  // Read without importing node:process, so the library still loads in a browser.
+  const environment = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const value = environment?.[MATMUL_BACKEND_VARIABLE];
+  if (value === undefined || value === '') return 'auto';
+  const backend = value.trim().toLowerCase();
+  if (!(BACKENDS as readonly string[]).includes(backend)) {
+    fail('matmul', `environment variable ${MATMUL_BACKEND_VARIABLE}=${value} is not one of js, wasm, auto`);
+  }
+  if (backend === 'wasm' && wasmGemm() === null) {
+    fail('matmul', `${MATMUL_BACKEND_VARIABLE}=wasm, but WebAssembly SIMD is not available here (${unavailableReason})`);
+  }
+  return backend as MatmulBackend;
+}
