@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MANIFEST_FILE, makeFolders, readManifest, nodeDirectoryIO, removeDeadWriters } from '../../src/cli/atomic.js';
 import { CHECKPOINT_FILE, contentHash, writeFilesAtomically } from '../../src/cli/files.js';
+import { formatTable } from '../../src/cli/format.js';
 import { refuseOversize } from '../../src/cli/limits.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
@@ -230,6 +231,15 @@ describe('readers cap what they read, and messages stay short', () => {
     expect(code, stderr).toBe(0);
     expect(stdout).toContain('200000 tensors');
   }, 60_000);
+
+  it('a summary table of 200,000 rows (sae --latents 200000) is laid out without a stack overflow', () => {
+    const rows = Array.from({ length: 200_000 }, (_, latent) => [String(latent), latent === 123_456 ? 'the widest cell' : 'x']);
+    const table = formatTable(['latent', 'fires on'], rows, [1]);
+    const lines = table.split('\n');
+    expect(lines).toHaveLength(200_003); // header, rule, rows, and the final newline
+    expect(lines[2]).toBe(`${'0'.padStart(6)}  x`);
+    expect(lines[1]).toBe(`${'─'.repeat(6)}  ${'─'.repeat('the widest cell'.length)}`);
+  });
 
   it('sae --input on a file of many tensors names a few and counts the rest', async () => {
     const tensors: Record<string, Tensor> = {};
