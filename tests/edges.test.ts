@@ -11,6 +11,7 @@ import { logSoftmax, logsumexp, softmax } from '../src/autograd/nn.js';
 import * as k from '../src/tensor/kernels.js';
 import { BINARY_OP_NAMES, UNARY_OP_NAMES, binaryReference, reluGradOf, reluOf, unaryReference } from '../src/tensor/elementwise.js';
 import { type ReduceOp, reduceReference } from '../src/tensor/reduce.js';
+import { gatherReference } from '../src/tensor/indexing.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { shapeArb, stridedViewArb } from './support/arbitraries.js';
 import { expectOpError } from './support/expect.js';
@@ -207,6 +208,23 @@ describe('matmul and concat at the edges', () => {
       expect(k.arrayEqual(k.concat([packed, view], 0), k.concatReference([packed, view], 0))).toBe(true);
       const expanded = layouts[2];
       expect(k.arrayEqual(k.concat([expanded, expanded], -1), k.concatReference([expanded, expanded], -1))).toBe(true);
+    }), { numRuns: 60 });
+  });
+});
+
+describe('gather at the edges', () => {
+  it('equals its definition on NaN and ±∞ values, strided x and stride-0 (expanded) index', () => {
+    fc.assert(fc.property(shapeArb({ minRank: 1, maxRank: 3, maxDim: 3, allowZero: false }).chain((s) =>
+      fc.tuple(layoutsArb(s), fc.integer({ min: 0, max: s.length - 1 }), fc.array(fc.nat(), { minLength: 27, maxLength: 27 }))), ([layouts, axis, picks]) => {
+      const [packed, view] = layouts;
+      const dim = packed.shape[axis];
+      const index = k.tensor(picks.slice(0, packed.size).map((p) => p % dim), packed.shape.slice(), 'int32');
+      const broadcastIndex = k.expand(k.slice(index, 0, 0, 1), packed.shape);
+      for (const x of [packed, view]) {
+        for (const ix of [index, broadcastIndex]) {
+          expect(k.arrayEqual(k.gather(x, axis, ix), gatherReference(x, axis, ix))).toBe(true);
+        }
+      }
     }), { numRuns: 60 });
   });
 });

@@ -166,12 +166,14 @@ export function reluReadoutLoss(z: Tensor, b: Tensor, target: Tensor, weights: T
       out, instances, run, features);
     return new Tensor(out, [instances]);
   }, (dy, needs) => {
+    // b's gradient is dz summed over the batch, and the engine's unbroadcast does that sum. So that
+    // it adds unrounded terms and rounds once, as when this op summed b's gradient itself (runs stay
+    // reproducible), b is handed a float64 copy of dz, written in the same pass.
     const dz = allocate(z.dtype, z.size);
+    const exact = needs[1] ? new Float64Array(z.size) : null;
     readoutGradLoop(z.data, z.offset, b.data, b.offset, target.data, target.offset, weights.data, weights.offset,
-      dy.toTypedArray(), dz, instances, run, features);
-    const gradient = new Tensor(dz, z.shape.slice());
-    // b's gradient is dz summed over the batch: the engine's unbroadcast does that sum.
-    return [gradient, needs[1] ? gradient : null];
+      dy.toTypedArray(), dz, exact, instances, run, features);
+    return [new Tensor(dz, z.shape.slice()), exact === null ? null : new Tensor(exact, z.shape.slice())];
   });
 }
 
@@ -198,7 +200,7 @@ function readoutLossLoop(
  */
 function readoutGradLoop(
   Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
-  dLoss: TypedArray, dz: TypedArray, instances: number, run: number, features: number,
+  dLoss: TypedArray, dz: TypedArray, exact: Float64Array | null, instances: number, run: number, features: number,
 ): void {
   for (let k = 0; k < instances; k++) {
     const row = k * features;
@@ -206,7 +208,9 @@ function readoutGradLoop(
     const factor = (-2 / run) * dLoss[k];
     for (let j = 0, i = 0; j < run; j++) {
       const v = Z[zo + start + j] + B[bo + row + i];
-      dz[start + j] = reluGradOf(factor * W[wo + row + i] * (T[to + start + j] - reluOf(v)), v);
+      const grad = reluGradOf(factor * W[wo + row + i] * (T[to + start + j] - reluOf(v)), v);
+      dz[start + j] = grad;
+      if (exact !== null) exact[start + j] = grad;
       if (++i === features) i = 0;
     }
   }

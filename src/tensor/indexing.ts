@@ -8,7 +8,7 @@
  *
  * The TopK sparse autoencoder keeps the k largest pre-activations of each row with `topk`; the
  * others zero out. `gather` and `indexSelect` follow PyTorch's `torch.gather` and
- * `torch.index_select`.
+ * `torch.index_select`. `gatherReference`, just above `gather`, is its plain definition.
  *
  * Indices are int32 and must lie in 0 ≤ index < size. Negative indices are rejected, not wrapped
  * from the end: an off-by-one that reaches −1 should be an error, not a silent read of the last
@@ -20,7 +20,7 @@ import { allocate } from './dtype.js';
 import { TensorError, fail, formatShape } from './errors.js';
 import { checkResultSize, normalizeAxis } from './shape.js';
 import { Tensor } from './tensor.js';
-import { StridedWalk } from './walk.js';
+import { StridedWalk, positionAt } from './walk.js';
 
 /** Options for {@link topk}. */
 export interface TopkOptions {
@@ -194,6 +194,47 @@ function selectBest(line: Float64Array, dim: number, k: number, largest: boolean
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * {@link gather} by its definition, one element at a time: for each output position (i₀, …) of
+ * index's shape, read x at the same position except along `axis`, where index's value says where.
+ * Slow and plain; the tests hold `gather` equal to it.
+ */
+export function gatherReference(x: Tensor, axis: number, index: Tensor): Tensor {
+  const op = 'gather';
+  const along = checkGather(op, x, axis, index);
+  const out = allocate(x.dtype, index.size);
+  for (let flat = 0; flat < index.size; flat++) {
+    const i = index.data[positionAt(flat, index.shape, index.strides, index.offset)];
+    if (i < 0 || i >= x.shape[along]) outOfRange(op, i, along, x);
+    let rest = flat;
+    let position = x.offset;
+    for (let a = index.rank - 1; a >= 0; a--) {
+      const coordinate = rest % index.shape[a];
+      rest = Math.floor(rest / index.shape[a]);
+      position += (a === along ? i : coordinate) * x.strides[a];
+    }
+    out[flat] = x.data[position];
+  }
+  return new Tensor(out, index.shape.slice());
+}
+
+/** gather's operands: x and an int32 index of x's rank, no larger than x off `axis`. Returns the axis. */
+function checkGather(op: string, x: Tensor, axis: number, index: Tensor): number {
+  checkTensor(op, x, 'x');
+  checkTensor(op, index, 'index');
+  const along = axisOf(op, axis, x);
+  if (index.dtype !== 'int32') fail(op, `index must be int32, got ${index.dtype} (shape ${formatShape(index.shape)})`);
+  if (index.rank !== x.rank) {
+    fail(op, `index must have x's rank: x ${formatShape(x.shape)} has rank ${x.rank}, index ${formatShape(index.shape)} has rank ${index.rank}`);
+  }
+  for (let a = 0; a < x.rank; a++) {
+    if (a !== along && index.shape[a] > x.shape[a]) {
+      fail(op, `index ${formatShape(index.shape)} is larger than x ${formatShape(x.shape)} at axis ${a} (only axis ${along} may be larger)`);
+    }
+  }
+  return along;
+}
+
+/**
  * Reads x along `axis` at the positions in `index`, like `torch.gather`. For a rank-3 tensor and
  * axis 1:
  *
@@ -215,18 +256,7 @@ function selectBest(line: Float64Array, dim: number, k: number, largest: boolean
  */
 export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
   const op = 'gather';
-  checkTensor(op, x, 'x');
-  checkTensor(op, index, 'index');
-  const along = axisOf(op, axis, x);
-  if (index.dtype !== 'int32') fail(op, `index must be int32, got ${index.dtype} (shape ${formatShape(index.shape)})`);
-  if (index.rank !== x.rank) {
-    fail(op, `index must have x's rank: x ${formatShape(x.shape)} has rank ${x.rank}, index ${formatShape(index.shape)} has rank ${index.rank}`);
-  }
-  for (let a = 0; a < x.rank; a++) {
-    if (a !== along && index.shape[a] > x.shape[a]) {
-      fail(op, `index ${formatShape(index.shape)} is larger than x ${formatShape(x.shape)} at axis ${a} (only axis ${along} may be larger)`);
-    }
-  }
+  const along = checkGather(op, x, axis, index);
   const size = index.size;
   const out = allocate(x.dtype, size);
   const dim = x.shape[along];

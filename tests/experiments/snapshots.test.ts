@@ -6,9 +6,9 @@
  * `--out` (and the SVGs of the lesson's report) must match byte for byte, by digest.
  *
  * The snapshots were taken at 069303b and held exactly through the move into src/experiments
- * (d414831). They were rewritten once since, when the shared strided walk, the fused ops' reuse of
- * the engine's unbroadcast and the WebAssembly matmul changed the order of float32 sums: every
- * figure moved by at most 5·10⁻⁶ of itself (measured field by field), the plots' digests with them.
+ * (d414831). They were rewritten once since, when the WebAssembly matmul (src/tensor/wasm) changed
+ * the order of float32 sums in the larger products: every figure moved by at most 2·10⁻⁷ of itself
+ * (measured field by field against d414831's files), the plots' digests with them.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

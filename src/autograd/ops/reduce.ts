@@ -53,9 +53,9 @@ const REDUCE_RULES: { [Op in ReduceOp]: ReduceRule | typeof NOT_DIFFERENTIABLE }
   norm1: { forward: (x, axes, o) => kernels.norm(x, 1, axes, o), backward: (c) => mul(c.dyKept, sign(c.x)) },
   norm2: {
     forward: (x, axes, o) => kernels.norm(x, 2, axes, o),
-    // PyTorch's rule: dx = x ⊙ (dȳ / ȳ), with dȳ / ȳ taken as 0 where ȳ = 0 (then x = 0: the
-    // subgradient 0). A guard such as max(ȳ, Number.MIN_VALUE) would round to 0 in float32.
-    backward: (c) => mul(c.x, where(equal(c.kept, 0), 0, div(c.dyKept, c.kept))),
+    // dx = dȳ ⊙ x / ȳ, and 0 where ȳ = 0 (then x = 0 there: the subgradient 0, PyTorch's rule).
+    // A guard such as max(ȳ, Number.MIN_VALUE) instead would round to 0 in float32: 0/0 = NaN.
+    backward: (c) => where(equal(c.kept, 0), 0, mul(c.dyKept, div(c.x, c.kept))),
   },
   variance: {
     forward: kernels.variance,
