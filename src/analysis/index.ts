@@ -36,7 +36,7 @@ export {
 } from './geometry.js';
 export {
   l0, meanSquaredError, meanSquaredErrorPerElement, fractionOfVarianceExplained, latentFireCounts, latentDensities,
-  deadLatents, denseLatents, activationDensityHistogram, cosineMatrix, mmcs, featuresRecovered, latentMatches,
+  deadLatents, denseLatents, activationDensityHistogram, cosineMatrix, mmcs, featuresRecovered, latentMatches, zeroRows,
   type DensityRange, type DensityHistogram, type Mmcs, type LatentMatch,
 } from './sae.js';
 export {

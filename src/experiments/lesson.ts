@@ -73,6 +73,7 @@ import { ToyModel, ToyModelTrainer } from '../models/tms.js';
 import type { DigitSet } from '../models/digits.js';
 import * as geometryExperiment from './geometry.js';
 import * as mnistExperiment from './mnist.js';
+import { argMax } from './format.js';
 import { type ProgressSink, secondsSince, SILENT_PROGRESS } from './options.js';
 import * as phaseExperiment from './phase.js';
 import {
@@ -556,7 +557,7 @@ function unmix(options: ToySourceOptions & SaeTrainingOptions, onProgress: Progr
   const measures = measureSae(trained.sae, toy.sample(EVALUATION_SAMPLES, evaluationRng(options.seed)), toy.trueFeatures);
   const decoder = trained.sae.decoderDirections(0);
   const cosines = cosineMatrix(toy.trueFeatures, decoder);
-  const closestLatent = (feature: number): number => cosines[feature].indexOf(Math.max(...cosines[feature]));
+  const closestLatent = (feature: number): number => argMax(cosines[feature]);
   const unit = (feature: number): number[] => Array.from({ length: n }, (_, i) => (i === feature ? 1 : 0));
 
   // Ablate: feature 0 alone, and the latent closest to feature 0 set to 0.

@@ -10,3 +10,4 @@ export * from './sae.js';
 export * from './training-state.js';
 export * from './digits.js';
 export * from './mlp.js';
+export * from './divergence.js';

@@ -45,6 +45,7 @@ import { type Variable, parameter } from '../autograd/variable.js';
 import { Adam } from '../optim/adam.js';
 import { reluOfShiftedSum } from './fused.js';
 import { type TrainingState, restoreParameters, snapshot } from './training-state.js';
+import { checkFiniteLoss, checkFiniteParameters } from './divergence.js';
 import { kaimingUniform } from '../optim/init.js';
 import { full, zeros } from '../tensor/creation.js';
 import { fail, formatShape } from '../tensor/errors.js';
@@ -429,6 +430,8 @@ export interface SaeTrainOptions {
    * `steps`, bit-identical to a run that never stopped, given the same SAE, sampler and options.
    */
   resumeFrom?: TrainingState;
+  /** How the caller names the learning rate, for the DivergenceError of a run that diverges. Default `lr`. */
+  lrSetting?: string;
 }
 
 /** One entry of the training history (means over instances; `dead` is summed). */
@@ -495,6 +498,7 @@ export function trainSae(sae: SparseAutoencoder, sample: ActivationSampler, opti
     for (const param of sae.parameters()) named[param.name ?? ''] = param;
     return named;
   };
+  const divergence = { op, lr: optimizer.lr, setting: options.lrSetting };
   let first = 1;
   if (options.resumeFrom !== undefined) {
     const state = options.resumeFrom;
@@ -526,9 +530,9 @@ export function trainSae(sae: SparseAutoencoder, sample: ActivationSampler, opti
     if (resample !== 'none' && step % resampleEvery === 0 && step < steps) {
       resampledSinceReport += resampleDeadLatents(sae, optimizer, sinceFired, deadWindow, resample, sample, batch, rng);
     }
+    const loss = terms.total.item();
+    checkFiniteLoss(loss, step, divergence); // every step: one scalar read
     if (step % every === 0 || step === steps) {
-      const loss = terms.total.item();
-      if (!Number.isFinite(loss)) fail(op, `the loss became ${loss} at step ${step}; try a smaller lr or l1`);
       const l0 = countNonZero(terms.latents) / (I * terms.latents.shape[1]);
       let deadNow = 0;
       for (const since of sinceFired) if (since >= deadWindow) deadNow++;
@@ -538,6 +542,7 @@ export function trainSae(sae: SparseAutoencoder, sample: ActivationSampler, opti
       options.onProgress?.(step, { loss, l0, dead: deadNow });
     }
     if (checkpointEvery > 0 && (step % checkpointEvery === 0 || step === steps) && options.onCheckpoint !== undefined) {
+      checkFiniteParameters(sae.parameters(), step, divergence); // a checkpoint is never non-finite
       const parameters: Record<string, Tensor> = {};
       for (const [name, param] of Object.entries(namedParameters())) parameters[name] = snapshot(param);
       options.onCheckpoint({
@@ -549,6 +554,7 @@ export function trainSae(sae: SparseAutoencoder, sample: ActivationSampler, opti
       });
     }
   }
+  checkFiniteParameters(sae.parameters(), steps, divergence);
   return { history, seconds: (performance.now() - started) / 1000, optimizer };
 }
 

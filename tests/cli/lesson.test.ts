@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { checkOutFolder, type DirectoryIO, nodeDirectoryIO, splitPath, writeDirectoryAtomically } from '../../src/cli/atomic.js';
+import { checkOutFolder, type DirectoryIO, MANIFEST_FILE, manifestText, nodeDirectoryIO, splitPath, writeDirectoryAtomically } from '../../src/cli/atomic.js';
 import { type LessonFigures, lessonHooks } from '../../src/cli/commands/lesson.js';
 import { formatNumber } from '../../src/cli/format.js';
 import { renderReport } from '../../src/plot/report.js';
@@ -75,7 +75,7 @@ describe('superposition lesson --fast', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toBe(''); // --quiet
     expect(readdirSync(parent)).toEqual(['lesson']);
-    expect(readdirSync(out).sort()).toEqual(['index.html', 'lesson.json']);
+    expect(readdirSync(out).sort()).toEqual([MANIFEST_FILE, 'index.html', 'lesson.json']);
     html = readFileSync(join(out, 'index.html'), 'utf8');
     figures = JSON.parse(readFileSync(join(out, 'lesson.json'), 'utf8')) as LessonFigures;
     expect(first.stdout.trimEnd().endsWith(`Report: ${out}/index.html`)).toBe(true);
@@ -234,8 +234,9 @@ describe('superposition lesson --fast', () => {
     mkdirSync(folder);
     writeFileSync(join(folder, 'stale.svg'), '<svg/>');
     writeFileSync(join(folder, 'lesson.json'), '{"earlier":true}\n');
+    writeFileSync(join(folder, MANIFEST_FILE), manifestText('out', ['stale.svg', 'lesson.json'])); // as an earlier run left it
     expect((await fastLesson(folder)).code).toBe(0);
-    expect(readdirSync(folder).sort()).toEqual(['index.html', 'lesson.json']);
+    expect(readdirSync(folder).sort()).toEqual([MANIFEST_FILE, 'index.html', 'lesson.json']);
     expect(readFileSync(join(folder, 'lesson.json'), 'utf8')).not.toContain('earlier');
   });
 
@@ -336,7 +337,7 @@ describe('writeDirectoryAtomically', () => {
   it('writes a new folder (and its parents) holding exactly the files given', () => {
     const folder = join(parentFolder(), 'a', 'b', 'out');
     writeDirectoryAtomically(folder, { 'x.json': '{}\n', 'y.bin': Uint8Array.of(1, 2, 3) });
-    expect(readdirSync(folder).sort()).toEqual(['x.json', 'y.bin']);
+    expect(readdirSync(folder).sort()).toEqual([MANIFEST_FILE, 'x.json', 'y.bin']);
     expect([...readFileSync(join(folder, 'y.bin'))]).toEqual([1, 2, 3]);
     expect(readdirSync(join(folder, '..'))).toEqual(['out']);
   });

@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MANIFEST_FILE } from '../../src/cli/atomic.js';
 import { runCli } from '../support/cli.js';
 
 /** One snapshotted run: its file name and its argv (without `--json`). */
@@ -73,7 +74,13 @@ export async function runSnapshotCase(snapshot: SnapshotCase): Promise<Snapshot>
     const files: Record<string, string> = {};
     for (const name of readdirSync(out).sort()) {
       const text = readFileSync(join(out, name), 'utf8');
-      if (name.endsWith('.json')) {
+      if (name === MANIFEST_FILE) {
+        // The manifest lists every other file the run wrote, and nothing else.
+        const listed = (JSON.parse(text) as { files: string[] }).files;
+        if (JSON.stringify(listed) !== JSON.stringify(readdirSync(out).filter((other) => other !== MANIFEST_FILE).sort())) {
+          throw new Error(`${argv.join(' ')}: ${MANIFEST_FILE} does not list exactly the files written`);
+        }
+      } else if (name.endsWith('.json')) {
         // result.json / lesson.json hold what --json printed: compare them as JSON, without timings.
         if (JSON.stringify(withoutTimings(JSON.parse(text))) !== JSON.stringify(withoutTimings(JSON.parse(stdout)))) {
           throw new Error(`${argv.join(' ')}: ${name} is not the document --json printed`);

@@ -131,7 +131,7 @@ export const lessonCommand = defineCommand({
   },
   run(flags, context) {
     const files = directoryIO(context);
-    const refusal = checkOutFolder(flags.out, files);
+    const refusal = checkOutFolder(flags.out, files, { force: context.force });
     if (refusal !== null) throw new CliUsageError(`--out cannot be replaced: ${refusal}`);
     let digits = null;
     try {
@@ -144,7 +144,7 @@ export const lessonCommand = defineCommand({
     const result = run({ plan: flags.fast ? FAST_PLAN : FULL_PLAN, seed: flags.seed, fast: flags.fast, hooks: lessonHooks, digits }, context.progress);
     const json = `${JSON.stringify(toJson(result))}\n`;
     const reportPath = `${flags.out.replace(/[/\\]+$/, '')}/${LESSON_FILES.report}`;
-    writeDirectoryAtomically(flags.out, { [LESSON_FILES.report]: lessonPage(result, versionOrNull()), [LESSON_FILES.json]: json }, files);
+    writeDirectoryAtomically(flags.out, { [LESSON_FILES.report]: lessonPage(result, versionOrNull()), [LESSON_FILES.json]: json }, files, { force: context.force });
     if (flags.json) {
       context.out(json);
       context.progress.note(`wrote ${reportPath} and ${LESSON_FILES.json}`);
