@@ -190,3 +190,52 @@ export function clusterDimensionalities(dimensionalities: readonly number[], tol
   });
   return { counts, unmatched, total: dimensionalities.length };
 }
+
+/** Feature dimensionalities sorted into the bands a learner can read: at a named fraction, between them, or outside their range. */
+export interface DimensionalityBands {
+  /** Per name, the values within the tolerance of that fraction. */
+  counts: Record<StickyName, number>;
+  /** Values inside [3/8 − tol, 1 + tol] but farther than the tolerance from every named fraction. */
+  between: number;
+  /** Values below 3/8 − tol: sparser arrangements than any named fraction (no fraction to sit at). */
+  below: number;
+  /** Values above 1 + tol. A trained Dᵢ never is (the j = i term alone makes Dᵢ ≤ 1); counted so every value lands in a band. */
+  above: number;
+  /** How many values were sorted (counts, between, below and above). */
+  total: number;
+}
+
+/**
+ * Sorts feature dimensionalities like {@link clusterDimensionalities}, but splits its "unmatched"
+ * in three: `below` 3/8 − tol (sparser than every named fraction, so nothing to sit at), `above`
+ * 1 + tol (never, for a true Dᵢ ≤ 1), and `between` (inside the fractions' range, at none of them). Only `between` is a
+ * miss; `below` says where the data are too sparse for any named polytope.
+ *
+ * @example
+ * ```ts
+ * const bands = bandDimensionalities([1, 0.51, 0.45, 0.3, 0.2]);
+ * bands.counts.digon;   // returns 1
+ * bands.between;        // returns 1  (0.45: inside [0.355, 1.02], 0.05 from 2/5 and from 1/2)
+ * bands.below;          // returns 2  (0.3 and 0.2)
+ * ```
+ */
+export function bandDimensionalities(dimensionalities: readonly number[], tolerance = 0.02): DimensionalityBands {
+  const op = 'bandDimensionalities';
+  if (!(tolerance >= 0) || !Number.isFinite(tolerance)) fail(op, `tolerance must be a number ≥ 0, got ${tolerance}`);
+  const fractions = STICKY_FRACTIONS.map((s) => s.fraction);
+  const lower = Math.min(...fractions) - tolerance;
+  const upper = Math.max(...fractions) + tolerance;
+  const counts = Object.fromEntries(STICKY_FRACTIONS.map((s) => [s.name, 0])) as Record<StickyName, number>;
+  let between = 0;
+  let below = 0;
+  let above = 0;
+  dimensionalities.forEach((value, i) => {
+    if (!Number.isFinite(value) || value < 0) fail(op, `value ${i} is ${value}; expected feature dimensionalities ≥ 0`);
+    const nearest = nearestFraction(value);
+    if (nearest.distance <= tolerance) counts[nearest.name]++;
+    else if (value < lower) below++;
+    else if (value > upper) above++;
+    else between++;
+  });
+  return { counts, between, below, above, total: dimensionalities.length };
+}

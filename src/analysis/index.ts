@@ -12,6 +12,10 @@
  * recovered), each on one instance's samples [B, d]; plus "name and steer" ({@link steer}), which
  * edits one SAE latent and reports which of the toy model's outputs move.
  *
+ * And what a unit means on labelled data ({@link classMix}, {@link profileUnits}): the purity,
+ * class entropy and classes-to-cover of its top examples, the mean activation per class, and the
+ * pieces of an SAE dashboard card (logit weights, nearest latents, histograms, quantile samples).
+ *
  * @module
  */
 export {
@@ -27,15 +31,21 @@ export {
   type Phase, type CandidateSolution, type PhaseOptions, type PhaseCell,
 } from './phase.js';
 export {
-  STICKY_FRACTIONS, polytope, nearestFraction, clusterDimensionalities,
-  type StickyName, type StickyFraction, type NearestFraction, type DimensionalityClusters,
+  STICKY_FRACTIONS, polytope, nearestFraction, clusterDimensionalities, bandDimensionalities,
+  type StickyName, type StickyFraction, type NearestFraction, type DimensionalityClusters, type DimensionalityBands,
 } from './geometry.js';
 export {
   l0, meanSquaredError, meanSquaredErrorPerElement, fractionOfVarianceExplained, latentFireCounts, latentDensities,
-  deadLatents, denseLatents, activationDensityHistogram, cosineMatrix, mmcs, featuresRecovered, latentMatches,
+  deadLatents, denseLatents, activationDensityHistogram, cosineMatrix, mmcs, featuresRecovered, latentMatches, zeroRows,
   type DensityRange, type DensityHistogram, type Mmcs, type LatentMatch,
 } from './sae.js';
 export {
   steer, formatSteeringReport, toyFeatureDirections,
   type SteerOptions, type SteeringReport, type SteeringOutputs, type FiredLatent, type LatentIntervention, type ChangedOutput,
 } from './steer.js';
+export {
+  classMix, profileUnits, topActivating, unitColumn, unitColumns, meanActivationByClass, logitWeights, nearestByCosine,
+  activationHistogram, quantileSamples, summarize,
+  type ClassMix, type TopExamples, type UnitProfile, type ProfileOptions, type Neighbour, type ActivationHistogram,
+  type QuantileBand, type Summary,
+} from './purity.js';

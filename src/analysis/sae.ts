@@ -343,6 +343,25 @@ export function activationDensityHistogram(latents: Tensor, bins = 20, range: De
 }
 
 /**
+ * The indices of the rows of `directions` [n, d] that are all zeros (features with no direction).
+ *
+ * @example
+ * ```ts
+ * zeroRows(tensor([[1, 0], [0, 0], [0, 2]]));   // returns [1]
+ * ```
+ */
+export function zeroRows(directions: Tensor): number[] {
+  const { rows, cols, values } = rowValues('zeroRows', 'directions', directions, '[n, d]');
+  const zero: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    let any = false;
+    for (let c = 0; c < cols && !any; c++) any = values[r * cols + c] !== 0;
+    if (!any) zero.push(r);
+  }
+  return zero;
+}
+
+/**
  * Rows scaled to unit length, float64; a zero row stays zero. Each row is first divided by its
  * largest |entry|, as hypot does: squaring a tiny row (entries near 1e-160) would underflow into
  * subnormals and lose the digits that make it unit length.
@@ -421,6 +440,13 @@ export interface Mmcs {
  * ```
  */
 export function mmcs(trueFeatures: Tensor, learned: Tensor): Mmcs {
+  // A zero true feature has no direction: counting its cosine as 0 would pull MMCS down silently.
+  const zero = zeroRows(trueFeatures);
+  if (zero.length > 0) {
+    fail('mmcs', `true feature${zero.length === 1 ? '' : 's'} ${zero.slice(0, 5).join(', ')}${zero.length > 5 ? ` and ${zero.length - 5} more` : ''} ` +
+      `of trueFeatures ${formatShape(trueFeatures.shape)} ${zero.length === 1 ? 'is' : 'are'} the zero vector, which has no direction and ` +
+      'so no cosine with anything; leave such rows out (zeroRows finds them) before measuring');
+  }
   const { n, latents, cos } = cosineValues('mmcs', trueFeatures, learned);
   let trueToLearned = 0;
   for (let i = 0; i < n; i++) {

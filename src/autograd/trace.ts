@@ -14,6 +14,10 @@
  * none, such as a constant). "grad path" says whether the output requires grad, i.e. whether the
  * op was recorded for backward; ops on constants only are off the path and cost nothing later.
  *
+ * Matmul rows also name the kernel that ran (`lastMatmulKernel()` from the tensor core, read the
+ * moment the op finishes), so a slow step can be told apart from a product that fell back to
+ * JavaScript. The op column shows it as `matmul wasm-simd-4x8`.
+ *
  * The entries are plain objects (numbers, strings, arrays), so `JSON.stringify(ops)` works.
  * `trace` is built on the engine's `setOpObserver`: it installs a listener, runs `fn`, and
  * restores the previous listener even if `fn` throws. Traces nest: an inner trace passes every
@@ -21,6 +25,7 @@
  *
  * @module
  */
+import { type MatmulKernel, lastMatmulKernel } from '../tensor/matmul.js';
 import { type OpEvent, type OpObserver, setOpObserver } from './engine.js';
 
 /** One op in a trace. A plain, JSON-safe object. */
@@ -41,6 +46,11 @@ export interface TraceEntry {
   onGradPath: boolean;
   /** Wall time of the kernel (forward) or of the rule (backward), in milliseconds. */
   ms: number;
+  /**
+   * Matmul entries only: the kernel the product ran on. A backward entry runs up to two products
+   * (∂A and ∂B); it names the last one's, as `lastMatmulKernel()` does.
+   */
+  kernel?: MatmulKernel;
 }
 
 /** What {@link trace} returns: `fn`'s result, the ops it ran, and a way to print them. */
@@ -87,7 +97,7 @@ export function trace<T>(fn: () => T): Trace<T> {
 }
 
 function toEntry(index: number, event: OpEvent): TraceEntry {
-  return {
+  const entry: TraceEntry = {
     index,
     phase: event.phase,
     op: event.op,
@@ -97,6 +107,9 @@ function toEntry(index: number, event: OpEvent): TraceEntry {
     onGradPath: event.onGradPath,
     ms: event.ms,
   };
+  // The observer hears each op right after its kernel or rule ran, before any other product.
+  if (event.op === 'matmul') entry.kernel = lastMatmulKernel();
+  return entry;
 }
 
 /** A shape as the table shows it: `[4,3]`, or `—` where no gradient was sent. */
@@ -127,7 +140,7 @@ export function formatTrace(ops: readonly TraceEntry[]): string {
   const rows = ops.map((entry) => [
     String(entry.index),
     entry.phase,
-    entry.op,
+    entry.kernel === undefined ? entry.op : `${entry.op} ${entry.kernel}`,
     (entry.phase === 'backward' ? 'dy ' : '') + entry.inputShapes.map(shapeText).join(' '),
     entry.outputShapes.map(shapeText).join(' '),
     entry.dtype,

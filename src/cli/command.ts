@@ -7,12 +7,15 @@
  * Every command shares the flags of {@link commonFlags}: `--json`, `--quiet`, `--seed`. The
  * commands that draw plots also take {@link outFlag}, `--out DIR`: the plots as SVG files and
  * `result.json` (the document `--json` prints), written by {@link writeOutFolder} into a temporary
- * folder beside DIR and renamed into place, so DIR is never left half-written.
+ * folder beside DIR and renamed into place, so DIR is never left half-written. A command with
+ * `--out` or `--save` also takes `--force`, and has every output location checked before it runs
+ * (output.ts): a user's folder is never replaced unless asked.
  *
  * @module
  */
 import { type FlagSpec, type FlagSpecs, type ParsedFlags, booleanFlag, formatHelp, intFlag, parseFlags, stringFlag } from './args.js';
-import { checkOutFolder, type DirectoryIO, nodeDirectoryIO, writeDirectoryAtomically } from './atomic.js';
+import { type DirectoryIO, nodeDirectoryIO, writeDirectoryAtomically } from './atomic.js';
+import { forceFlag, type OutputFlags, preflightOutputs } from './output.js';
 import type { OutFile } from '../report/plots.js';
 import type { Progress } from './progress.js';
 
@@ -26,6 +29,8 @@ export interface CommandContext {
   readFile(path: string): Uint8Array;
   /** Writes folders of results (`--out DIR`); when absent, Node's fs (`nodeDirectoryIO`). */
   files?: DirectoryIO;
+  /** `--force`: replace output folders on purpose (see output.ts). */
+  force?: boolean;
 }
 
 /** The flags every command has. */
@@ -39,27 +44,19 @@ export function commonFlags(): { json: FlagSpec<boolean>; quiet: FlagSpec<boolea
 
 /**
  * The `--out DIR` flag of the commands that draw plots; empty (the default) writes nothing. A
- * folder that may not be replaced whole (a file, or a folder holding folders: not one a command
- * wrote; see `checkOutFolder`) is refused while the flags are read, before any training.
+ * folder that may not be replaced whole (a file, or a folder this program did not write; see
+ * `checkOutFolder`) is refused once the flags are read, before any training (output.ts).
  */
 export function outFlag(): FlagSpec<string> {
   const text = stringFlag({
     default: '',
     placeholder: 'DIR',
     defaultText: 'none',
-    help: 'also write the plots (SVG) and result.json (the --json document) into DIR, replacing what DIR held; ' +
-      'written to a temporary folder beside DIR, then renamed, so DIR is never half-written',
+    help: 'also write the plots (SVG) and result.json (the --json document) into DIR: a new folder, or one an earlier --out ' +
+      'wrote (replaced whole; --force for any other folder of files); written to a temporary folder beside DIR, then ' +
+      'renamed, so DIR is never half-written',
   });
-  return {
-    ...text,
-    allowed: 'a folder to create, or one holding only files (as a command writes it)',
-    read(value) {
-      const read = text.read(value);
-      if ('error' in read) return read;
-      const refusal = checkOutFolder(read.value);
-      return refusal === null ? read : { error: `cannot be replaced: ${refusal}` };
-    },
-  };
+  return { ...text, allowed: 'a new folder, or one an earlier --out wrote' };
 }
 
 export type { OutFile };
@@ -74,7 +71,7 @@ export const RESULT_FILE = 'result.json';
  * was. Notes what it wrote on the context's progress.
  */
 export function writeOutFolder(
-  folder: string, json: string, plots: readonly OutFile[], context: Pick<CommandContext, 'progress' | 'files'>,
+  folder: string, json: string, plots: readonly OutFile[], context: Pick<CommandContext, 'progress' | 'files' | 'force'>,
 ): void {
   const names = new Set<string>([RESULT_FILE]);
   for (const plot of plots) {
@@ -83,7 +80,7 @@ export function writeOutFolder(
   }
   const files: Record<string, string> = { [RESULT_FILE]: json };
   for (const plot of plots) files[plot.name] = plot.text;
-  writeDirectoryAtomically(folder, files, context.files ?? nodeDirectoryIO());
+  writeDirectoryAtomically(folder, files, context.files ?? nodeDirectoryIO(), { force: context.force });
   context.progress.note(`wrote ${plots.length} plot${plots.length === 1 ? '' : 's'} and ${RESULT_FILE} to ${folder}`);
 }
 
@@ -120,19 +117,33 @@ export interface Command {
 
 /** Wraps a typed definition as a {@link Command}. */
 export function defineCommand<S extends FlagSpecs & { quiet: FlagSpec<boolean> }>(definition: CommandDefinition<S>): Command {
+  // A command that writes folders also takes --force (output.ts), just before the common flags in the help.
+  const writesFolders = 'out' in definition.flags || 'save' in definition.flags;
+  const specs: S = writesFolders ? withForce(definition.flags) : definition.flags;
   return {
     name: definition.name,
     summary: definition.summary,
     help: () => formatHelp({
       usage: `superposition ${definition.name} [flags]`,
       description: definition.description,
-      flags: definition.flags,
+      flags: specs,
       notes: definition.notes,
     }),
     prepare(argv) {
-      const flags = parseFlags(definition.flags, argv);
+      const flags = parseFlags(specs, argv);
       if (flags.help) return null;
-      return { quiet: flags.quiet as boolean, run: (context) => definition.run(flags, context) };
+      // Every output location is checked before any work (output.ts).
+      if (writesFolders) preflightOutputs(flags as OutputFlags, nodeDirectoryIO());
+      const force = flags.force === true;
+      return { quiet: flags.quiet as boolean, run: (context) => definition.run(flags, { ...context, force }) };
     },
   };
+}
+
+/** `flags` with `--force` added before `--json` (or at the end). */
+function withForce<S extends FlagSpecs>(flags: S): S {
+  const entries = Object.entries(flags);
+  const at = entries.findIndex(([name]) => name === 'seed' || name === 'json');
+  entries.splice(at === -1 ? entries.length : at, 0, ['force', forceFlag()]);
+  return Object.fromEntries(entries) as S;
 }

@@ -6,14 +6,16 @@
  */
 // The numbers themselves are written by the experiments (their JSON and progress notes need them
 // too); the command line adds its tables.
-export { float32Number, formatNumber, matrixToJson, valuesToJson } from '../experiments/format.js';
+export { argMax, float32Number, formatNumber, matrixToJson, valuesToJson } from '../experiments/format.js';
 
 /**
  * Rows of cells as aligned text: the header, a rule, then the rows. Columns named in `left` are
  * left-aligned; the rest (numbers) are right-aligned.
  */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[], left: readonly number[] = []): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  // A loop, not Math.max(...cells): spreading 200,000 rows into one call overflows the stack.
+  const widths = header.map((title) => title.length);
+  for (const row of rows) header.forEach((_, column) => { widths[column] = Math.max(widths[column], (row[column] ?? '').length); });
   const line = (cells: readonly string[]): string => cells
     .map((cell, column) => (left.includes(column) ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
     .join('  ')

@@ -19,12 +19,14 @@
  * @module
  */
 import { OptionError } from '../experiments/options.js';
-import { CliUsageError, usageErrorOf } from './args.js';
+import { DivergenceError } from '../models/divergence.js';
+import { CliUsageError, flagName, usageErrorOf } from './args.js';
 import { type DirectoryIO, nodeDirectoryIO } from './atomic.js';
 import type { Command } from './command.js';
 import { geometryCommand } from './commands/geometry.js';
 import { inspectCommand } from './commands/inspect.js';
 import { lessonCommand } from './commands/lesson.js';
+import { mnistCommand } from './commands/mnist.js';
 import { phaseCommand } from './commands/phase.js';
 import { saeCommand } from './commands/sae.js';
 import { steerCommand } from './commands/steer.js';
@@ -48,6 +50,15 @@ export interface CliIO {
   files?: DirectoryIO;
 }
 
+/** The longest error message printed whole; a longer one (a reader quoting a huge input) is cut, saying how much. */
+export const MAX_MESSAGE_LENGTH = 1000;
+
+/** `message`, cut to {@link MAX_MESSAGE_LENGTH} characters with a note of what was left out. */
+export function clipMessage(message: string): string {
+  if (message.length <= MAX_MESSAGE_LENGTH) return message;
+  return `${message.slice(0, MAX_MESSAGE_LENGTH)}… (${message.length - MAX_MESSAGE_LENGTH} more characters left out)`;
+}
+
 /** The real terminal: stdout, stderr (with whether it is a terminal, and its width), the version. */
 export function nodeIO(): CliIO {
   const { stdout, stderr } = nodeProcess();
@@ -59,7 +70,7 @@ export function nodeIO(): CliIO {
 }
 
 /** Every subcommand, in the order the help lists them. */
-export const COMMANDS: readonly Command[] = [lessonCommand, tmsCommand, phaseCommand, geometryCommand, saeCommand, steerCommand, inspectCommand];
+export const COMMANDS: readonly Command[] = [lessonCommand, tmsCommand, phaseCommand, geometryCommand, saeCommand, steerCommand, mnistCommand, inspectCommand];
 
 /**
  * Reads a file with Node's fs (found through `process`, as node-io.ts does, so that no Node
@@ -163,11 +174,12 @@ export async function main(argv: readonly string[], io: CliIO = nodeIO()): Promi
     if (error instanceof OptionError) error = usageErrorOf(error);
     if (error instanceof CliUsageError) {
       const helpCommand = command === undefined ? 'superposition --help' : `superposition ${command.name} --help`;
-      io.stderr.write(`${prefix}: ${error.message}\nRun '${helpCommand}' for the flags and what they allow.\n`);
+      io.stderr.write(`${prefix}: ${clipMessage(error.message)}\nRun '${helpCommand}' for the flags and what they allow.\n`);
       return 2;
     }
-    const message = error instanceof Error ? error.message : String(error);
-    io.stderr.write(`${prefix}: error: ${message}\n`);
+    // A diverged run names the option to lower as the flag that sets it (tmsLr → --tms-lr).
+    const message = error instanceof DivergenceError ? error.describe(flagName) : error instanceof Error ? error.message : String(error);
+    io.stderr.write(`${prefix}: error: ${clipMessage(message)}\n`);
     return 1;
   }
 }

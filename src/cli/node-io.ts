@@ -22,6 +22,8 @@ interface NodeProcess {
   stderr: NodeWritable;
   argv: string[];
   exitCode?: number | string;
+  pid: number;
+  kill(pid: number, signal: 0): true;
   getBuiltinModule(id: 'node:fs'): { readFileSync(path: URL, encoding: 'utf8'): string };
 }
 
@@ -43,4 +45,24 @@ export function packageVersion(): string {
   const version: unknown = (JSON.parse(text) as { version?: unknown }).version;
   if (typeof version !== 'string') throw new Error('package.json has no version');
   return version;
+}
+
+/**
+ * Whether a process with this id is running: signal 0 checks without sending anything. Temporary
+ * files and folders carry their writer's id, so litter whose writer is gone can be told from a
+ * write still under way.
+ */
+export function processIsRunning(pid: number): boolean {
+  try {
+    nodeProcess().kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else, so it is running.
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
+
+/** This process's id. */
+export function currentPid(): number {
+  return nodeProcess().pid;
 }

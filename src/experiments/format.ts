@@ -34,6 +34,13 @@ export function valuesToJson(values: Tensor): number[] {
   return Array.from(values.contiguous().toTypedArray(), float32Number);
 }
 
+/** The index of the largest value (the first, on ties); −1 for none. A loop: no spread into Math.max, whatever the length. */
+export function argMax(values: readonly number[]): number {
+  let best = -1;
+  for (let i = 0; i < values.length; i++) if (best === -1 || values[i] > values[best]) best = i;
+  return best;
+}
+
 /** A number for people: `digits` significant digits, switching to exponent form when tiny or huge. */
 export function formatNumber(value: number, digits = 3): string {
   if (value === 0 || !Number.isFinite(value)) return String(value);

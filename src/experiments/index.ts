@@ -1,6 +1,7 @@
 /**
  * The lesson's experiments, typed from options to results, one namespace each: `tms`, `phase`,
- * `geometry`, `sae`, `steer`, and the `lesson` that composes them. Each has
+ * `geometry`, `sae`, `steer`, `mnist` (a real digit classifier and an SAE on it), and the `lesson`
+ * that composes them. Each has
  * `run(options, onProgress?)`, returning a typed result, and `toJson(result)`, the document its
  * command prints with `--json`. Nothing here touches files or the terminal, so they run in a
  * browser too; the command line (src/cli) parses flags into options and prints, plots or writes.
@@ -19,5 +20,6 @@ export * as phase from './phase.js';
 export * as geometry from './geometry.js';
 export * as sae from './sae.js';
 export * as steer from './steer.js';
+export * as mnist from './mnist.js';
 export * as lesson from './lesson.js';
 export { OptionError, type Densities, resolveDensities, type ProgressSink, type ProgressTask, SILENT_PROGRESS, progressInterval } from './options.js';

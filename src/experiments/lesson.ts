@@ -1,7 +1,12 @@
 /**
  * The whole lesson (what `npm start` runs), after a look inside the engine, composed from the
- * other experiments' typed results:
+ * other experiments' typed results. It opens and closes on a real network (src/experiments/mnist.ts,
+ * when the digits are given): a digit classifier whose neurons are polysemantic, first, and the
+ * SAE that un-mixes them, last; the toy models in between explain why.
  *
+ *     mnist  a real network         an MLP 784 → 64 → 10 on handwritten digits: its neurons' top
+ *                                   digits are mixed (the opening); a TopK SAE on its hidden layer
+ *                                   has purer latents (the closing)
  *     0  inside one training step   the op-by-op trace of one toy-model step, forward and backward,
  *                                   with shapes and times, and its graph
  *     1  polysemantic neurons       the hidden-ReLU model (h = ReLU(W x)), 10 features in 5 neurons:
@@ -17,19 +22,25 @@
  * the same changes, written as flags, are the command line that reproduces the act
  * ({@link commandLine}), which the figures and the report give.
  *
- * The built-in plan and what it costs, measured with `npm start` on the shared 2-core machine this
- * was written on, while other work was running (load average above 4), so upper-ish figures:
- * one traced step 0.05 s; the hidden-ReLU act 10 s (6 densities × 4000 steps of batch 1024);
- * the ReLU and linear models 6 s together (8 densities × 3000 steps each, lr 1e-2, which reaches
- * the pentagon in a third of the default 10,000 steps at 1e-3); the 10 × 10 phase grid with 8
- * restarts 11 s; the geometry 22 s; the SAE and steering 4.5 s: 53 s in all (54 s of wall time
- * with Node's start). The geometry is the `geometry` default (200 features in 20 dims, 20
- * densities from 1 to 0.01, ≈ 100 s) cut down to 100 features in 10 dims at 12 densities from 1
- * to 0.1: 1/density up to 10, which is where the sticky fractions are (sparser than that, Dᵢ falls
- * below 3/8 and no named fraction is left to stick at). It still shows dimensions per feature at 1,
- * then 1/2, then near 2/5 and 3/8, and most represented Dᵢ in the fractions' range at a named
- * fraction (92 of 116 for seed 0, where chance would give 34%). {@link FAST_PLAN} shrinks every act
- * to a few dozen steps (0.4 s of work): the plumbing, not the science.
+ * The built-in plan and what it costs, measured with `lesson --out DIR --quiet` (what `npm start`
+ * runs) on the shared 2-core machine with the WebAssembly matmul, while other work was running
+ * (load average 9–11): 144 s of wall time but 52 s of CPU time (`time`'s user), so about 50 s on a
+ * quiet machine. Per act, in wall time under that load: one traced step 0.4 s; the hidden-ReLU act
+ * 30 s (6 densities × 4000 steps of batch 1024); the ReLU and linear models 28 s together
+ * (8 densities × 3000 steps each, lr 1e-2, which reaches the pentagon in a third of the default
+ * 10,000 steps at 1e-3); the 10 × 10 phase grid with 8 restarts 37 s; the geometry 29 s (20% of
+ * the run, ≈ 10 s quiet; alone, `geometry` with these flags took 16 s of CPU); the SAE and
+ * steering 19 s.
+ * The geometry is the paper's 200 features in 20 dims (the `geometry` default) at 8 densities from
+ * 1 to 0.1 and 2000 steps, not 20 densities from 1 to 0.01 and 3000 (12 densities from 1 to 0.1
+ * at 3000 steps took 102 s of wall time alone under that load): 1/density up to 10 spans the
+ * sticky fractions, and past 1/density ≈ 6 Dᵢ falls below 3/8, where no named fraction is left to
+ * stick at. For seed 0 dimensions per feature goes
+ * from 1 to 1/2 and then 3/8; 122 of the 135 represented Dᵢ in the fractions' range sit at a named
+ * fraction (90%, where chance gives 34%), and 201 of all 336 are below 3/8, 165 of them in the two
+ * sparsest instances. Cheaper settings blurred the fractions: 12 densities × 1000 steps at lr 1e-2
+ * put 75 of 194 at one; 8 × 2000 at lr 5e-3 with batch 64, 81 of 141. {@link FAST_PLAN} shrinks
+ * every act to a few dozen steps (0.4 s of work): the plumbing, not the science.
  *
  * The figures ({@link LessonFigures}, `lesson --json` and `lesson.json`) hold timings only under
  * keys `ms` and `seconds`, so that two runs with the same seed agree on everything else:
@@ -46,7 +57,9 @@
  *                  "clusters","inRange"},
  *      "sae":{"arch","latents","trueFeatures","l0","mse","fve","dead","mmcs","recovered","cosines",
  *             "history","steering":{"fired","ablation","clamp"}},
- *      "seconds":{"trainingStep","polysemanticity","superposition","phase","geometry","sae","total"}}
+ *      "mnist":{"accuracy","neuronPurity","latentPurity","fve","l0","alive","dead","cardLatents",
+ *               "steering":[{"latent","targetClass","flippedToTarget"}],"sharedStroke"} or null,
+ *      "seconds":{"mnist","trainingStep","polysemanticity","superposition","phase","geometry","sae","total"}}
  *
  * @module
  */
@@ -57,7 +70,10 @@ import { type TraceEntry, trace } from '../autograd/trace.js';
 import { logSpacedDensities } from '../models/data.js';
 import type { SaeHistoryEntry } from '../models/sae.js';
 import { ToyModel, ToyModelTrainer } from '../models/tms.js';
+import type { DigitSet } from '../models/digits.js';
 import * as geometryExperiment from './geometry.js';
+import * as mnistExperiment from './mnist.js';
+import { argMax } from './format.js';
 import { type ProgressSink, secondsSince, SILENT_PROGRESS } from './options.js';
 import * as phaseExperiment from './phase.js';
 import {
@@ -85,6 +101,8 @@ export interface LessonPlan {
   geometry: Partial<Omit<geometryExperiment.GeometryOptions, 'seed'>>;
   /** Act 4, the toy model and the SAE: `sae` / `steer` options. */
   sae: Partial<Omit<ToySourceOptions & SaeTrainingOptions, 'seed'>>;
+  /** The opening and the closing, the digit classifier and its SAE: `mnist` options. */
+  mnist: Partial<Omit<mnistExperiment.MnistConfig, 'seed'>>;
 }
 
 /** The built-in lesson: about a minute on two cores (see the module notes for each act's cost). */
@@ -95,8 +113,9 @@ export const FULL_PLAN: LessonPlan = {
   },
   superposition: { features: 5, hidden: 2, instances: 8, density: { high: 1, low: 0.02 }, importance: 0.9, steps: 3000, lr: 1e-2 },
   phase: { grid: 10, restarts: 8, steps: 2000 },
-  geometry: { features: 100, hidden: 10, instances: 12, density: { high: 1, low: 0.1 }, steps: 3000 },
+  geometry: { features: 200, hidden: 20, instances: 8, density: { high: 1, low: 0.1 }, steps: 2000 },
   sae: {},
+  mnist: {},
 };
 
 /** `--fast`: every act in a few dozen steps, for tests (the plumbing, not the science). */
@@ -111,6 +130,7 @@ export const FAST_PLAN: LessonPlan = {
   phase: { grid: 4, restarts: 1, steps: 40, batch: 32 },
   geometry: { features: 20, hidden: 4, instances: 3, density: { high: 1, low: 0.2 }, steps: 40, batch: 32 },
   sae: { tmsSteps: 100, tmsBatch: 64, steps: 100, batch: 64 },
+  mnist: { train: 600, heldOut: 300, hidden: 16, epochs: 1, saeSteps: 20 },
 };
 
 /** A value as a flag takes it: a density range as hi:lo, a list with commas, a power of ten below 0.1 as 1e-k. */
@@ -377,8 +397,61 @@ export interface LessonFigures {
   geometry: GeometryFigures;
   /** Act 4. */
   sae: SaeFigures;
+  /** The digit classifier and its SAE; null when the lesson ran without the digits. */
+  mnist: MnistFigures | null;
   /** Wall time of each act, in seconds (the only timings besides the trace's `ms`). */
   seconds: Record<string, number>;
+}
+
+/** The digit classifier's headline figures (the whole document is `superposition mnist --json`). */
+export interface MnistFigures {
+  /** Held-out accuracy. */
+  accuracy: number;
+  /** Purity of the neurons that fire on at least topK held-out digits. */
+  neuronPurity: mnistExperiment.MnistResult['comparison']['neurons'];
+  /** Purity of the live latents that fire on at least topK held-out digits. */
+  latentPurity: mnistExperiment.MnistResult['comparison']['latents'];
+  /** The SAE's fraction of variance explained, held out. */
+  fve: number;
+  /** Latents active per digit. */
+  l0: number;
+  /** Latents that fire on some held-out digit. */
+  alive: number;
+  /** Latents that never do. */
+  dead: number;
+  /** The latents with cards. */
+  cardLatents: number[];
+  /** Steering with each card latent. */
+  steering: MnistSteeringFigures[];
+  /** The least pure neuron and its top classes. */
+  sharedStroke: MnistStrokeFigures;
+}
+
+/** One card latent's steering, as the lesson's figures hold it. */
+export interface MnistSteeringFigures {
+  /** The latent whose decoder direction was added. */
+  latent: number;
+  /** Its majority class. */
+  targetClass: number;
+  /** Per strength, the share of other digits now predicted as that class. */
+  flippedToTarget: number[];
+}
+
+/** The shared-stroke neuron, as the lesson's figures hold it. */
+export interface MnistStrokeFigures {
+  /** The least pure neuron. */
+  neuron: number;
+  /** Its most frequent classes among its top digits. */
+  classes: number[];
+}
+
+function mnistFigures(result: mnistExperiment.MnistResult): MnistFigures {
+  return {
+    accuracy: result.accuracy, neuronPurity: result.comparison.neurons, latentPurity: result.comparison.latents,
+    fve: result.sae.fve, l0: result.sae.l0, alive: result.sae.alive, dead: result.sae.dead, cardLatents: result.cardLatents,
+    steering: result.steering.map((s) => ({ latent: s.latent, targetClass: s.targetClass, flippedToTarget: s.flippedToTarget })),
+    sharedStroke: { neuron: result.sharedStroke.neuron, classes: result.sharedStroke.classes },
+  };
 }
 
 /** Act 0 as traced: the figures, and the graph of the step. */
@@ -419,6 +492,8 @@ export interface LessonResult {
   geometry: geometryExperiment.GeometryResult;
   /** Act 4. */
   sae: UnmixResult;
+  /** The opening and the closing; null without the digits. */
+  mnist: mnistExperiment.MnistResult | null;
 }
 
 /** A test's way in: called after each act with its name (throwing from it aborts the lesson). */
@@ -437,6 +512,8 @@ export interface LessonOptions {
   fast: boolean;
   /** Test hooks. */
   hooks?: LessonHooks;
+  /** The digits for the opening and the closing (the CLI loads them); without them those two sections are left out. */
+  digits?: DigitSet | null;
 }
 
 /** Act 0: one traced training step of the ReLU toy model, and its graph. */
@@ -480,7 +557,7 @@ function unmix(options: ToySourceOptions & SaeTrainingOptions, onProgress: Progr
   const measures = measureSae(trained.sae, toy.sample(EVALUATION_SAMPLES, evaluationRng(options.seed)), toy.trueFeatures);
   const decoder = trained.sae.decoderDirections(0);
   const cosines = cosineMatrix(toy.trueFeatures, decoder);
-  const closestLatent = (feature: number): number => cosines[feature].indexOf(Math.max(...cosines[feature]));
+  const closestLatent = (feature: number): number => argMax(cosines[feature]);
   const unit = (feature: number): number[] => Array.from({ length: n }, (_, i) => (i === feature ? 1 : 0));
 
   // Ablate: feature 0 alone, and the latent closest to feature 0 set to 0.
@@ -516,7 +593,7 @@ function modelFigures(result: tmsExperiment.TmsResult): ModelFigures {
 
 /** Runs every act of the plan, in order, reporting each on `onProgress`. */
 export function run(options: LessonOptions, onProgress: ProgressSink = SILENT_PROGRESS): LessonResult {
-  const { plan, seed, fast, hooks = {} } = options;
+  const { plan, seed, fast, hooks = {}, digits = null } = options;
   const started = performance.now();
   const seconds: Record<string, number> = {};
   const commands: Record<string, string> = {};
@@ -525,9 +602,19 @@ export function run(options: LessonOptions, onProgress: ProgressSink = SILENT_PR
     hooks.afterAct?.(act);
   };
 
+  // ── The opening and the closing: a real network (one run serves both sections) ──
+  let mnist: mnistExperiment.MnistResult | null = null;
+  let start = performance.now();
+  if (digits !== null) {
+    onProgress.note('A real network: a digit classifier\'s neurons, and an SAE on its hidden layer');
+    commands.mnist = commandLine('mnist', { ...plan.mnist, seed });
+    mnist = mnistExperiment.run({ ...plan.mnist, digits, seed }, onProgress); // run fills the rest (latents: 8 × hidden)
+    done('mnist', start);
+  }
+
   // ── Act 0: inside one training step ──
   onProgress.note('Inside one training step: tracing the ops of one toy-model step');
-  let start = performance.now();
+  start = performance.now();
   const traced = traceTrainingStep(plan.trainingStep, seed);
   const { graphData: _graph, ...trainingStep } = traced; // the figures stay plain data; the report draws the graph
   done('trainingStep', start);
@@ -606,9 +693,9 @@ export function run(options: LessonOptions, onProgress: ProgressSink = SILENT_PR
   return {
     figures: {
       lesson: 'superposition', seed, fast, commands,
-      trainingStep, polysemanticity, superposition, phase, geometry, sae: sae.figures, seconds,
+      trainingStep, polysemanticity, superposition, phase, geometry, sae: sae.figures, mnist: mnist === null ? null : mnistFigures(mnist), seconds,
     },
-    trainingStep: traced, polysemanticity: poly, relu, linear, phase: phaseResult, geometry: geometryResult, sae,
+    trainingStep: traced, polysemanticity: poly, relu, linear, phase: phaseResult, geometry: geometryResult, sae, mnist,
   };
 }
 

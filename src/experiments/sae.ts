@@ -37,7 +37,7 @@
  */
 import {
   deadLatents, featuresRecovered, fractionOfVarianceExplained, l0, latentFireCounts, latentMatches, meanSquaredError, mmcs,
-  type LatentMatch, type Mmcs, toyFeatureDirections,
+  type LatentMatch, type Mmcs, toyFeatureDirections, zeroRows,
 } from '../analysis/index.js';
 import { noGrad } from '../autograd/engine.js';
 import { generateFeatures, importanceTensor } from '../models/data.js';
@@ -193,7 +193,7 @@ export function trainToySource(options: ToySourceOptions, onProgress: ProgressSi
   const task = onProgress.task(`training the ${options.model} toy model (${instances} instance${instances === 1 ? '' : 's'})`, steps);
   const result = trainToyModel(model, {
     density: densities, importance: importanceTensor(instances, n, options.importance), steps, batch: options.tmsBatch,
-    lr: options.tmsLr, seed: options.seed, progressEvery: progressInterval(steps),
+    lr: options.tmsLr, lrSetting: 'tmsLr', seed: options.seed, progressEvery: progressInterval(steps),
     onProgress: (step, loss) => task.update(step, `loss ${formatNumber(loss)}`),
   });
   task.finish(`loss ${formatNumber(result.finalLoss.reduce((a, b) => a + b, 0))}`);
@@ -230,12 +230,15 @@ export function rowSampler(data: Float32Array, rows: number, cols: number): Acti
  * The latents asked for, or the default `fallback` (n for the toy model, 4 × d_in for a matrix),
  * and TopK's k (default min(2, latents)).
  *
- * @throws OptionError when k is larger than the latents.
+ * @throws OptionError when k is larger than the latents (for TopK, or when no architecture is given).
  */
-export function resolveLatents(options: Pick<SaeTrainingOptions, 'latents' | 'k'>, fallback: number): Pick<SaeTrainingOptions, 'latents' | 'k'> {
+export function resolveLatents(
+  options: Pick<SaeTrainingOptions, 'latents' | 'k'> & Partial<Pick<SaeTrainingOptions, 'arch'>>, fallback: number,
+): Pick<SaeTrainingOptions, 'latents' | 'k'> {
   const latents = options.latents === 0 ? fallback : options.latents;
   const { k } = options;
-  if (k > latents) {
+  // Only TopK keeps k latents; the other architectures ignore k, so it is not held against the latents.
+  if ((options.arch === undefined || options.arch === 'topk') && k > latents) {
     throw new OptionError((name) =>
       `${name('k')} ${k} is larger than ${name('latents')} ${latents}: TopK keeps k of the latents, so k must be at most ${latents}`);
   }
@@ -295,6 +298,8 @@ export interface SaeMeasures {
   matches: LatentMatch[] | null;
   /** How many true features there are, or null without them. */
   trueFeatureCount: number | null;
+  /** The true features that are the zero vector (no direction): left out of MMCS, recovery and matches. */
+  zeroTrueFeatures: number[];
 }
 
 /** Encodes and decodes `x` [1, B, d_in] and takes every measure (see the module notes). */
@@ -310,6 +315,18 @@ export function measureSae(sae: SparseAutoencoder, x: Tensor, trueFeatures: Tens
   }
   const fireCounts = latentFireCounts(latents);
   const decoder = sae.decoderDirections(0);
+  // Zero true features have no direction to find: measured without them (the run notes which).
+  const zeroTrueFeatures = trueFeatures === null ? [] : zeroRows(trueFeatures);
+  const total = trueFeatures?.shape[0] ?? null;
+  let keep: number[] | null = null; // the rows kept, when some were left out
+  if (trueFeatures !== null && zeroTrueFeatures.length > 0) {
+    keep = Array.from({ length: trueFeatures.shape[0] }, (_, i) => i).filter((i) => !zeroTrueFeatures.includes(i));
+    const [, d] = trueFeatures.shape;
+    const packed = trueFeatures.contiguous();
+    const rows = new Float32Array(keep.length * d);
+    keep.forEach((row, r) => rows.set(packed.data.subarray(packed.offset + row * d, packed.offset + (row + 1) * d), r * d));
+    trueFeatures = keep.length === 0 ? null : new Tensor(rows, [keep.length, d]);
+  }
   return {
     l0: l0(latents),
     mse: meanSquaredError(x, reconstruction),
@@ -319,8 +336,10 @@ export function measureSae(sae: SparseAutoencoder, x: Tensor, trueFeatures: Tens
     samples: x.shape[1],
     mmcs: trueFeatures === null ? null : mmcs(trueFeatures, decoder),
     recovered: trueFeatures === null ? null : featuresRecovered(trueFeatures, decoder),
-    matches: trueFeatures === null ? null : latentMatches(trueFeatures, decoder),
-    trueFeatureCount: trueFeatures === null ? null : trueFeatures.shape[0],
+    matches: trueFeatures === null ? null : latentMatches(trueFeatures, decoder)
+      .map((match) => (keep === null ? match : { ...match, feature: keep[match.feature] })),
+    trueFeatureCount: total,
+    zeroTrueFeatures,
   };
 }
 
@@ -384,6 +403,11 @@ export function run(options: SaeOptions, onProgress: ProgressSink = SILENT_PROGR
   const { latents, k } = resolveLatents(options, input !== null ? 4 * inputDim : options.features);
   const trained = trainSaeOn(options, { inputDim, latents, k }, sample, onProgress, options);
   const measures = measureSae(trained.sae, evaluation, trueFeatures);
+  if (measures.zeroTrueFeatures.length > 0) {
+    const zero = measures.zeroTrueFeatures;
+    onProgress.note(`warning: true feature${zero.length === 1 ? '' : 's'} ${zero.slice(0, 5).join(', ')}${zero.length > 5 ? ` and ${zero.length - 5} more` : ''} ` +
+      `${zero.length === 1 ? 'is' : 'are'} the zero vector (no direction), so MMCS and recovery leave ${zero.length === 1 ? 'it' : 'them'} out`);
+  }
   const { input: _input, resumeFrom: _resume, checkpointEvery: _every, onCheckpoint: _write, ...plain } = options;
   return {
     options: plain, source: input === null ? 'tms' : 'input', inputDim, latents, k, toy, trained, measures, trueFeatures,

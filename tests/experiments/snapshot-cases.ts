@@ -2,7 +2,10 @@
  * The runs whose JSON is held in tests/experiments/snapshots/: the fast lesson and every training
  * command on small flags, each with `--json`. The snapshots were written before the experiments
  * layer was split out of the CLI (by write-snapshots.ts), so comparing a fresh run with them shows
- * that flags, JSON fields and figures stayed the same for the same seed.
+ * that flags, JSON fields and figures stayed the same for the same seed. (The `mnist` case, and the
+ * lesson's `mnist` figures and digit sections, were added afterwards, with the digit classifier; the
+ * rest of lesson-fast.json was checked unchanged then: the same JSON without `mnist`, and the same
+ * SVG digests in the same order after the opening section's.)
  *
  * Timings are the only keys allowed to differ: every key named `ms` or `seconds`, at any depth, is
  * removed before writing and before comparing. Beside the JSON, each snapshot holds a SHA-256 of
@@ -13,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MANIFEST_FILE } from '../../src/cli/atomic.js';
 import { runCli } from '../support/cli.js';
 
 /** One snapshotted run: its file name and its argv (without `--json`). */
@@ -33,6 +37,7 @@ export const SNAPSHOT_CASES: readonly SnapshotCase[] = [
   { name: 'sae-topk', argv: ['sae', '--arch', 'topk', '--k', '1', '--tms-steps', '60', '--tms-batch', '64', '--steps', '60', '--batch', '64', '--resample', 'simple', '--seed', '2'] },
   { name: 'sae-jumprelu', argv: ['sae', '--arch', 'jumprelu', '--tms-steps', '60', '--tms-batch', '64', '--steps', '60', '--batch', '64', '--instances', '2', '--density', '0.3,0.05'] },
   { name: 'steer-ablate', argv: ['steer', '--tms-steps', '100', '--tms-batch', '64', '--steps', '100', '--batch', '64'] },
+  { name: 'mnist', argv: ['mnist', '--train', '400', '--held-out', '200', '--hidden', '8', '--epochs', '1', '--sae-steps', '20', '--seed', '2'] },
   { name: 'steer-clamp', argv: ['steer', '--tms-steps', '60', '--tms-batch', '64', '--steps', '60', '--batch', '64', '--present', '1=0.5,3', '--latent', '2', '--value', '0.8'] },
 ];
 
@@ -72,7 +77,13 @@ export async function runSnapshotCase(snapshot: SnapshotCase): Promise<Snapshot>
       // code changes with the engine's); tests/explore/lesson.test.ts holds it against dist/.
       if (name === 'explore.html') continue;
       const text = readFileSync(join(out, name), 'utf8');
-      if (name.endsWith('.json')) {
+      if (name === MANIFEST_FILE) {
+        // The manifest lists every other file the run wrote, and nothing else.
+        const listed = (JSON.parse(text) as { files: string[] }).files;
+        if (JSON.stringify(listed) !== JSON.stringify(readdirSync(out).filter((other) => other !== MANIFEST_FILE).sort())) {
+          throw new Error(`${argv.join(' ')}: ${MANIFEST_FILE} does not list exactly the files written`);
+        }
+      } else if (name.endsWith('.json')) {
         // result.json / lesson.json hold what --json printed: compare them as JSON, without timings.
         if (JSON.stringify(withoutTimings(JSON.parse(text))) !== JSON.stringify(withoutTimings(JSON.parse(stdout)))) {
           throw new Error(`${argv.join(' ')}: ${name} is not the document --json printed`);

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as ag from '../../src/autograd/index.js';
-import { reluOfSum, reluReadoutLoss, weightedSquaredError } from '../../src/models/fused.js';
+import { reluOfShiftedSum, reluOfSum, reluReadoutLoss, weightedSquaredError } from '../../src/models/fused.js';
 import * as kernels from '../../src/tensor/kernels.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { checkGradients, float64Arb } from '../support/gradients.js';
@@ -40,6 +40,36 @@ describe('reluOfSum', () => {
     const b = kernels.uniform([3], { seed: 2 });
     expect(kernels.arrayEqual(reluOfSum(z, b), kernels.relu(kernels.add(z, b)))).toBe(true);
     expect(reluOfSum(z, b).node).toBeNull(); // a constant here; a parameter would record relu(add)
+  });
+});
+
+describe('reluOfShiftedSum', () => {
+  it('equals relu(add(sub(z, c), b)) bit for bit, value and all three gradients, in float32 and float64', () => {
+    fc.assert(fc.property(
+      layoutArb.chain(([I, B, n]) => fc.tuple(float64Arb([I, B, n]), float64Arb([I, 1, n]), float64Arb([I, 1, n]), float64Arb([I, B, n]))),
+      fc.boolean(),
+      ([z64, c64, b64, seed64], single) => {
+        const cast = (t: Tensor): Tensor => (single ? kernels.astype(t, 'float32') : t);
+        const [z, c, b, seed] = [z64, c64, b64, seed64].map(cast);
+        const fused = (zz: Tensor, cc: Tensor, bb: Tensor) => ag.sum(ag.mul(reluOfShiftedSum(zz, cc, bb), seed));
+        const composed = (zz: Tensor, cc: Tensor, bb: Tensor) => ag.sum(ag.mul(ag.relu(ag.add(ag.sub(zz, cc), bb)), seed));
+        const [valueFused, gradsFused] = ag.valueAndGrad(fused)(z, c, b);
+        const [valueComposed, gradsComposed] = ag.valueAndGrad(composed)(z, c, b);
+        expect(valueFused.item()).toBe(valueComposed.item());
+        for (let k = 0; k < 3; k++) expect(kernels.arrayEqual(gradsFused[k], gradsComposed[k])).toBe(true);
+        expect(kernels.arrayEqual(reluOfShiftedSum(z, c, b), ag.relu(ag.add(ag.sub(z, c), b)))).toBe(true);
+      }));
+  });
+
+  it('sends no gradient to a constant shift or bias, and falls back off its layout', () => {
+    const z = ag.parameter(kernels.uniform([2, 3, 4], { seed: 1, low: -1, high: 1 }));
+    const c = kernels.uniform([2, 1, 4], { seed: 2 });
+    const b = ag.parameter(kernels.uniform([2, 1, 4], { seed: 3 }));
+    ag.sum(reluOfShiftedSum(z, c, b)).backward();
+    expect(z.grad).not.toBeNull();
+    expect(kernels.arrayEqual(b.grad as Tensor, kernels.sum(z.grad as Tensor, [1], { keepDims: true }))).toBe(true);
+    const strided = kernels.transpose(kernels.uniform([2, 4, 3], { seed: 4 }), 1, 2); // [2,3,4], not packed
+    expect(kernels.arrayEqual(reluOfShiftedSum(strided, c, b), kernels.relu(kernels.add(kernels.sub(strided, c), b)))).toBe(true);
   });
 });
 

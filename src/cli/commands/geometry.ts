@@ -13,6 +13,7 @@ import { geometryPlots } from '../../report/plots.js';
 import { densityFlag, densityText, intFlag, numberFlag, toDensities } from '../args.js';
 import { commonFlags, defineCommand, outFlag, writeOutFolder } from '../command.js';
 import { formatNumber, formatTable } from '../format.js';
+import { refuseOversize, toyModelBuffers } from '../limits.js';
 
 /** How close dimensions per feature must be to a named fraction for the summary to name it. */
 const NEAR = 0.05;
@@ -57,6 +58,7 @@ export const geometryCommand = defineCommand({
   },
   run(flags, context) {
     const { out, progress } = context;
+    refuseOversize(toyModelBuffers({ instances: flags.instances, batch: flags.batch, features: flags.features, hidden: flags.hidden }));
     const result = run({
       features: flags.features, hidden: flags.hidden, instances: flags.instances, importance: flags.importance,
       density: toDensities(flags.density), steps: flags.steps, batch: flags.batch, lr: flags.lr, tolerance: flags.tolerance, seed: flags.seed,

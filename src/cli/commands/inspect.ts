@@ -15,12 +15,13 @@
  *
  * @module
  */
-import { NPY_MAGIC, parseNpyHeader, readNpy } from '../../io/npy.js';
-import { inspectSafetensors } from '../../io/safetensors.js';
+import { NPY_MAGIC, NPY_MAX_HEADER_BYTES, checkNpyDataLength, npyDtype, parseNpyHeader } from '../../io/npy.js';
+import { SAFETENSORS_MAX_HEADER_BYTES, inspectSafetensors } from '../../io/safetensors.js';
 import { TensorError } from '../../tensor/errors.js';
 import { CliUsageError, booleanFlag, formatHelp, parseFlags } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { formatTable } from '../format.js';
+import { nodeProcess } from '../node-io.js';
 
 /** The flags of `inspect` (it trains nothing, so there is no --seed). */
 const INSPECT_FLAGS = {
@@ -69,24 +70,26 @@ export type InspectReport =
   };
 
 /**
- * Reads and checks `bytes` as the file `path`.
+ * Reads and checks `bytes` as the file `path`: the whole file, or with `fileLength` (the file's
+ * length) only its first bytes, up to the end of the header. The data is checked by its length
+ * (shape × item size), not read.
  *
  * @throws CliUsageError carrying the reader's reason when the file is not valid.
  */
-export function inspectFile(path: string, bytes: Uint8Array): InspectReport {
+export function inspectFile(path: string, bytes: Uint8Array, fileLength: number = bytes.length): InspectReport {
   const lower = path.toLowerCase();
   const isNpy = lower.endsWith('.npy') || (!lower.endsWith('.safetensors') && looksLikeNpy(bytes));
   try {
     if (isNpy) {
-      const header = parseNpyHeader(bytes);
-      const tensor = readNpy(bytes); // checks the data too, not just the header
+      const header = parseNpyHeader(bytes, fileLength);
+      checkNpyDataLength(header, fileLength); // the data's length fits the shape and dtype
       return {
         file: path, format: 'npy', version: `${header.version.major}.${header.version.minor}`, descr: header.descr,
-        dtype: tensor.dtype, shape: header.shape, fortranOrder: header.fortranOrder, dataOffset: header.dataOffset,
-        bytes: bytes.length - header.dataOffset,
+        dtype: npyDtype(header.descr), shape: header.shape, fortranOrder: header.fortranOrder, dataOffset: header.dataOffset,
+        bytes: fileLength - header.dataOffset,
       };
     }
-    const { entries, metadata, headerLength } = inspectSafetensors(bytes);
+    const { entries, metadata, headerLength } = inspectSafetensors(bytes, fileLength);
     return {
       file: path, format: 'safetensors', headerLength, metadata,
       tensors: entries.map((entry) => ({
@@ -124,6 +127,60 @@ export function formatInspectReport(report: InspectReport): string {
   return lines.join('');
 }
 
+/** The parts of Node's `fs` the header read uses. */
+interface NodeFs {
+  openSync(path: string, flags: string): number;
+  fstatSync(fd: number): { size: number; isFile(): boolean };
+  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+  closeSync(fd: number): void;
+}
+
+/**
+ * The first bytes of a file, up to the end of its header (a `.npy` or safetensors header, told by
+ * the magic bytes or the extension), and the file's length: never the data, so inspecting a
+ * 100 GB file (or /dev/zero) reads kilobytes. Refuses what is not a regular file.
+ */
+export function readHeaderBytes(path: string): { bytes: Uint8Array; fileLength: number } {
+  const fs = nodeProcess().getBuiltinModule('node:fs') as unknown as NodeFs;
+  const fd = fs.openSync(path, 'r');
+  try {
+    const stats = fs.fstatSync(fd);
+    if (!stats.isFile()) throw new Error('it is not a regular file (a device, a pipe or a folder); give a .npy or .safetensors file');
+    const fileLength = stats.size;
+    // Reads [0, end) of the file, or less where the file ends first; bounded: each read moves on or stops.
+    const read = (end: number): Uint8Array => {
+      const buffer = new Uint8Array(Math.min(end, fileLength));
+      let length = 0;
+      while (length < buffer.length) {
+        const got = fs.readSync(fd, buffer, length, buffer.length - length, length);
+        if (got === 0) break;
+        length += got;
+      }
+      return buffer.subarray(0, length);
+    };
+    const start = read(16);
+    const lower = path.toLowerCase();
+    const isNpy = lower.endsWith('.npy') || (!lower.endsWith('.safetensors') && looksLikeNpy(start));
+    let headerEnd: number;
+    if (isNpy) {
+      // Version 1 has a 2-byte header length at byte 8, versions 2 and 3 a 4-byte one.
+      const lengthBytes = start[6] === 1 ? 2 : 4;
+      let declared = 0;
+      for (let i = lengthBytes - 1; i >= 0; i--) declared = declared * 256 + (start[8 + i] ?? 0);
+      headerEnd = 8 + lengthBytes + Math.min(declared, NPY_MAX_HEADER_BYTES + 1);
+    } else {
+      const view = new DataView(start.buffer, start.byteOffset, start.length);
+      const declared = start.length >= 8 && view.getUint32(4, true) === 0 ? view.getUint32(0, true) : SAFETENSORS_MAX_HEADER_BYTES + 1;
+      headerEnd = 8 + Math.min(declared, SAFETENSORS_MAX_HEADER_BYTES + 1);
+    }
+    // Past the cap, the first 16 bytes suffice: the readers refuse the declared length itself.
+    const capped = isNpy ? headerEnd > 10 + NPY_MAX_HEADER_BYTES : headerEnd > 8 + SAFETENSORS_MAX_HEADER_BYTES;
+    return { bytes: capped || headerEnd > fileLength ? start : read(headerEnd), fileLength };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** The `inspect` command. It takes one positional word, FILE, so it is built by hand rather than with defineCommand. */
 export const inspectCommand: Command = {
   name: 'inspect',
@@ -149,13 +206,13 @@ export const inspectCommand: Command = {
     return {
       quiet: flags.quiet,
       run(context: CommandContext) {
-        let bytes: Uint8Array;
+        let head: { bytes: Uint8Array; fileLength: number };
         try {
-          bytes = context.readFile(path);
+          head = readHeaderBytes(path);
         } catch (error) {
           throw new CliUsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
         }
-        const report = inspectFile(path, bytes);
+        const report = inspectFile(path, head.bytes, head.fileLength);
         context.out(flags.json ? `${JSON.stringify(report)}\n` : formatInspectReport(report));
       },
     };

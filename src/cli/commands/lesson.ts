@@ -20,6 +20,7 @@ import { checkOutFolder, type DirectoryIO, nodeDirectoryIO, writeDirectoryAtomic
 import { type CommandContext, commonFlags, defineCommand } from '../command.js';
 import { formatNumber } from '../format.js';
 import { EXPLORE_FILE, readBuiltExplorable } from '../explorable.js';
+import { loadMnistDigits, MNIST_INSTALL_HINT } from '../mnist-data.js';
 import { packageVersion } from '../node-io.js';
 
 // The lesson's figures and test hooks are typed in the experiment; tests read them from here.
@@ -34,10 +35,17 @@ export function formatLessonSummary(figures: LessonFigures, reportPath: string):
   const names = STICKY_FRACTIONS.map((fraction) => fraction.name);
   const { ablation, clamp } = sae.steering;
   const sparsest = sup.sparsest;
+  const mnist = figures.mnist;
+  const pct = (value: number): string => `${Math.round(100 * value)}%`;
   const lines = [
     `The lesson: polysemanticity, superposition and sparse autoencoders (seed ${figures.seed}${figures.fast ? ', --fast: too few steps to show the science' : ''}, ` +
       `${figures.seconds.total.toFixed(1)} s)`,
     '',
+    ...(mnist === null ? [`A real network: left out (the mnist digits are not installed; ${MNIST_INSTALL_HINT}).`, ''] : [
+      `A real network. A digit classifier (${pct(mnist.accuracy)} held-out accuracy): the top 20 held-out digits of its neurons are on average ` +
+        `${pct(mnist.neuronPurity.mean)} one digit (median ${pct(mnist.neuronPurity.median)}, ${mnist.neuronPurity.count} neurons).`,
+      '',
+    ]),
     `Inside one training step: ${step.forwardOps} forward ops and ${step.backwardOps} backward ops on a batch of ` +
       `[${step.instances},${step.batch},${step.features}] features; the graph has ${step.graph.vertices} vertices.`,
     '',
@@ -74,6 +82,12 @@ export function formatLessonSummary(figures: LessonFigures, reportPath: string):
     `  with no feature present, clamping latent ${clamp.latent} (≈ feature ${clamp.feature}) to ${clamp.after.toFixed(3)} moved output ${clamp.target.feature} ` +
       `from ${clamp.target.reconstruction.toFixed(3)} to ${clamp.target.steered.toFixed(3)}`,
     '',
+    ...(mnist === null ? [] : [
+      `Back to the digit classifier: a TopK SAE on its hidden layer (FVE ${formatNumber(mnist.fve, 3)}, L0 ${formatNumber(mnist.l0)}, ` +
+        `${mnist.alive} live and ${mnist.dead} dead latents). Its live latents' top 20 digits are on average ${pct(mnist.latentPurity.mean)} one digit ` +
+        `(median ${pct(mnist.latentPurity.median)}, ${mnist.latentPurity.count} latents), against ${pct(mnist.neuronPurity.mean)} for the neurons.`,
+      '',
+    ]),
     `Report: ${reportPath}`,
   ];
   return `${lines.join('\n')}\n`;
@@ -101,7 +115,8 @@ export const lessonCommand = defineCommand({
   name: 'lesson',
   summary: 'the whole lesson in four acts (what npm start runs): a summary here, an HTML report in out/lesson',
   description:
-    'Runs the whole lesson on built-in settings: a look inside one training step, then four acts. 1 polysemantic neurons ' +
+    'Runs the whole lesson on built-in settings. It opens on a real network (a digit classifier whose neurons are polysemantic; ' +
+    'needs the mnist package, a devDependency) and closes with an SAE that un-mixes it; between them, a look inside one training step, then four acts. 1 polysemantic neurons ' +
     '(the hidden-ReLU model), 2 superposition (5 features in 2 dimensions, ReLU beside linear), 3 features are directions (the ' +
     'phase diagram beside theory, the sticky fractions of feature geometry), 4 un-mixing with a sparse autoencoder (recovery and ' +
     'steering). Prints what each act found, and writes a self-contained HTML report (inline SVG, no scripts, opens from disk) ' +
@@ -119,9 +134,17 @@ export const lessonCommand = defineCommand({
   },
   run(flags, context) {
     const files = directoryIO(context);
-    const refusal = checkOutFolder(flags.out, files);
+    const refusal = checkOutFolder(flags.out, files, { force: context.force });
     if (refusal !== null) throw new CliUsageError(`--out cannot be replaced: ${refusal}`);
-    const result = run({ plan: flags.fast ? FAST_PLAN : FULL_PLAN, seed: flags.seed, fast: flags.fast, hooks: lessonHooks }, context.progress);
+    let digits = null;
+    try {
+      digits = loadMnistDigits();
+    } catch (error) {
+      // The lesson still runs without the digits (a library user may not have the devDependency); it says what it left out.
+      if (!(error instanceof CliUsageError)) throw error;
+      context.progress.note(`leaving out the real network: ${error.message}`);
+    }
+    const result = run({ plan: flags.fast ? FAST_PLAN : FULL_PLAN, seed: flags.seed, fast: flags.fast, hooks: lessonHooks, digits }, context.progress);
     const json = `${JSON.stringify(toJson(result))}\n`;
     const reportPath = `${flags.out.replace(/[/\\]+$/, '')}/${LESSON_FILES.report}`;
     // The live page is built with the package (npm run build); copied here so the report can link to it.
@@ -130,7 +153,7 @@ export const lessonCommand = defineCommand({
     writeDirectoryAtomically(flags.out, {
       [LESSON_FILES.report]: lessonPage(result, versionOrNull(), explorable === null ? null : EXPLORE_FILE), [LESSON_FILES.json]: json,
       ...(explorable === null ? {} : { [EXPLORE_FILE]: explorable }),
-    }, files);
+    }, files, { force: context.force });
     if (flags.json) {
       context.out(json);
       context.progress.note(`wrote ${reportPath} and ${LESSON_FILES.json}`);

@@ -12,6 +12,7 @@ import { phasePlots } from '../../report/plots.js';
 import { CliUsageError, intFlag, numberFlag } from '../args.js';
 import { commonFlags, defineCommand, outFlag, writeOutFolder } from '../command.js';
 import { float32Number, formatNumber } from '../format.js';
+import { refuseOversize, toyModelBuffers } from '../limits.js';
 
 /** One letter per phase, for the text grids. */
 const PHASE_LETTER: Record<Phase, string> = { 'not-represented': '·', dedicated: 'D', superposition: 'S' };
@@ -48,6 +49,10 @@ export const phaseCommand = defineCommand({
     const { out, progress } = context;
     if (flags.features !== 2) throw new CliUsageError(`--features must be 2 for the phase diagram (the analysis is for n=2, m=1), got ${flags.features}`);
     if (flags.hidden !== 1) throw new CliUsageError(`--hidden must be 1 for the phase diagram (the analysis is for n=2, m=1), got ${flags.hidden}`);
+    const instances = flags.grid * flags.grid * flags.restarts;
+    refuseOversize(toyModelBuffers({ instances, batch: flags.batch, features: 2, hidden: 1 }, {
+      instances: `cells × restarts (--grid ${flags.grid}² × --restarts ${flags.restarts}) =`, batch: '--batch', features: 'n', hidden: 'm',
+    }));
     const result = run({ grid: flags.grid, restarts: flags.restarts, steps: flags.steps, batch: flags.batch, lr: flags.lr, seed: flags.seed }, progress);
     const { importances, densities, cells, agreement, seconds } = result;
     const size = flags.grid;

@@ -31,7 +31,10 @@ import { TensorError } from '../../tensor/errors.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { CliUsageError, enumFlag, stringFlag } from '../args.js';
 import { type CommandContext, commonFlags, defineCommand, outFlag, writeOutFolder } from '../command.js';
-import { checkpointFlags, checkpointWriter, readResumeState, writeFilesAtomically } from '../files.js';
+import {
+  checkpointFlags, checkpointWriter, contentHash, INPUT_HASH_KEY, readResumeState, writeFilesAtomically,
+} from '../files.js';
+import { refuseOversize, saeBuffers, TOY_SIZE_FLAGS, toyModelBuffers } from '../limits.js';
 import { formatNumber, formatTable, matrixToJson } from '../format.js';
 import { type SaeFlagValues, saeFlags, saeTrainingOptions, type ToyModelFlagValues, toyModelFlags, toySourceOptions } from '../sae-flags.js';
 
@@ -65,7 +68,9 @@ function readTensorFile(context: CommandContext, flag: string, path: string, ten
     if (!isSafetensors) return { tensor: readNpy(bytes), elementType: `'${parseNpyHeader(bytes).descr}'` };
     const { tensors } = readSafetensors(bytes);
     const names = Object.keys(tensors);
-    const listed = names.map((name) => `${name} [${tensors[name].shape.join(',')}]`).join(', ');
+    // A few names and a count: a file may hold hundreds of thousands of tensors.
+    const described = names.slice(0, 5).map((name) => `${name.length > 60 ? `${name.slice(0, 57)}…` : name} [${tensors[name].shape.join(',')}]`);
+    const listed = names.length > 5 ? `${described.join(', ')} and ${names.length - 5} more` : described.join(', ');
     if (tensorName !== '') {
       if (!Object.hasOwn(tensors, tensorName)) throw new CliUsageError(`--tensor ${tensorName}: ${path} has no such tensor; it holds ${listed || 'none'}`);
       return { tensor: tensors[tensorName], elementType: tensors[tensorName].dtype };
@@ -157,8 +162,11 @@ export const saeCommand = defineCommand({
     }
 
     let input: ActivationMatrix | null = null;
+    let inputHash: string | null = null;
     if (fromFile) {
       const data = readMatrixFile(context, 'input', flags.input, 'the activations', flags.tensor);
+      // A resume must train on the same rows, not just a file of the same name.
+      inputHash = contentHash(new Uint8Array(data.data.buffer, data.data.byteOffset, data.data.byteLength));
       let trueFeatures: Tensor | null = null;
       if (flags['true-features'] !== '') {
         const truth = readMatrixFile(context, 'true-features', flags['true-features'], 'the true features');
@@ -174,11 +182,17 @@ export const saeCommand = defineCommand({
     }
     const options = { ...toySourceOptions(flags), ...saeTrainingOptions(flags), input };
     const { latents, k } = resolveLatents(options, fromFile ? 4 * (input as ActivationMatrix).cols : flags.features);
+    const inputDim = fromFile ? (input as ActivationMatrix).cols : flags.hidden;
+    refuseOversize([
+      ...(fromFile ? [] : toyModelBuffers({ instances: flags.instances, batch: flags['tms-batch'], features: flags.features, hidden: flags.hidden }, TOY_SIZE_FLAGS)),
+      ...saeBuffers({ batch: flags.batch, latents, inputDim, evaluation: fromFile ? Math.min(EVALUATION_ROWS, (input as ActivationMatrix).rows) : EVALUATION_SAMPLES }),
+    ]);
     // What a resumed run must share with the saved one (--steps may grow): the SAE's settings and its data's.
     const runConfig = JSON.parse(JSON.stringify({
       arch: flags.arch, latents, k, l1: flags.l1, batch: flags.batch, lr: flags.lr, resample: flags.resample, seed: flags.seed,
       ...(flags.arch === 'jumprelu' ? { threshold: flags.threshold, bandwidth: flags.bandwidth } : {}),
       source: fromFile ? 'input' : 'tms', input: flags.input, tensor: flags.tensor,
+      ...(inputHash === null ? {} : { [INPUT_HASH_KEY]: inputHash }),
       ...(fromFile ? {} : {
         model: flags.model, features: flags.features, hidden: flags.hidden, instances: flags.instances, instance: flags.instance,
         importance: flags.importance, density: flags.density, 'tms-steps': flags['tms-steps'], 'tms-batch': flags['tms-batch'], 'tms-lr': flags['tms-lr'],

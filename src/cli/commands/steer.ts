@@ -15,6 +15,8 @@ import { steerPlots } from '../../report/plots.js';
 import { booleanFlag, CliUsageError, type FlagSpec, intFlag, numberFlag } from '../args.js';
 import { commonFlags, defineCommand, outFlag, writeOutFolder } from '../command.js';
 import { formatNumber } from '../format.js';
+import { EVALUATION_SAMPLES } from '../../experiments/sae.js';
+import { refuseOversize, saeBuffers, TOY_SIZE_FLAGS, toyModelBuffers } from '../limits.js';
 import { saeFlags, saeTrainingOptions, toyModelFlags, toySourceOptions } from '../sae-flags.js';
 
 /**
@@ -79,6 +81,10 @@ export const steerCommand = defineCommand({
     const { out, progress } = context;
     const clamp = !Number.isNaN(flags.value);
     if (clamp && flags.ablate) throw new CliUsageError(`--value ${flags.value} and --ablate do not go together: clamp the latent, or ablate it`);
+    refuseOversize([
+      ...toyModelBuffers({ instances: flags.instances, batch: flags['tms-batch'], features: flags.features, hidden: flags.hidden }, TOY_SIZE_FLAGS),
+      ...saeBuffers({ batch: flags.batch, latents: flags.latents === 0 ? flags.features : flags.latents, inputDim: flags.hidden, evaluation: EVALUATION_SAMPLES }),
+    ]);
     const result = run({
       ...toySourceOptions(flags), ...saeTrainingOptions(flags),
       present: flags.present, latent: flags.latent, value: clamp ? flags.value : null, tolerance: flags.tolerance,

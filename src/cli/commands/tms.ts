@@ -12,6 +12,7 @@ import { resolveDensities } from '../../experiments/options.js';
 import { type TmsOptions, TMS_DEFAULTS, run, toJson } from '../../experiments/tms.js';
 import { TOY_MODEL_KINDS } from '../../models/tms.js';
 import { saveToyModel } from '../../persistence/saelens.js';
+import { refuseOversize, toyModelBuffers } from '../limits.js';
 import { tmsPlots } from '../../report/plots.js';
 import { densityFlag, densityText, enumFlag, intFlag, numberFlag, toDensities } from '../args.js';
 import { commonFlags, defineCommand, outFlag, writeOutFolder } from '../command.js';
@@ -58,6 +59,7 @@ export const tmsCommand = defineCommand({
   },
   run(flags, context) {
     const { out, progress } = context;
+    refuseOversize(toyModelBuffers({ instances: flags.instances, batch: flags.batch, features: flags.features, hidden: flags.hidden }));
     const options: TmsOptions = {
       model: flags.model, features: flags.features, hidden: flags.hidden, instances: flags.instances, importance: flags.importance,
       density: toDensities(flags.density), steps: flags.steps, batch: flags.batch, lr: flags.lr, seed: flags.seed,
