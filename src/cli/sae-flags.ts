@@ -8,7 +8,7 @@
 import {
   SAE_TRAINING_DEFAULTS, type SaeTrainingOptions, TOY_SOURCE_DEFAULTS, type ToySourceOptions,
 } from '../experiments/sae.js';
-import { SAE_ARCHITECTURES, type SaeArchitecture } from '../models/sae.js';
+import { SAE_ARCHITECTURES } from '../models/sae.js';
 import { TOY_MODEL_KINDS, type ToyModelKind } from '../models/tms.js';
 import { type DensitySpec, densityFlag, densityText, enumFlag, intFlag, numberFlag, toDensities } from './args.js';
 
@@ -67,20 +67,8 @@ export interface ToyModelFlagValues {
   seed: number;
 }
 
-/** The SAE flags' values. */
-export interface SaeFlagValues {
-  arch: SaeArchitecture;
-  latents: number;
-  l1: number;
-  k: number;
-  threshold: number;
-  bandwidth: number;
-  steps: number;
-  batch: number;
-  lr: number;
-  resample: 'none' | 'simple' | 'anthropic';
-  seed: number;
-}
+/** The SAE flags' values: one flag per SAE training option, under the same name. */
+export type SaeFlagValues = SaeTrainingOptions;
 
 /** The toy model's options, from its flags. */
 export function toySourceOptions(flags: ToyModelFlagValues): ToySourceOptions {

@@ -41,26 +41,10 @@ import {
 } from '../analysis/index.js';
 import { ToyModel, trainToyModel } from '../models/tms.js';
 import { formatNumber } from './format.js';
-import { type Densities, progressInterval, type ProgressSink, resolveDensities, SILENT_PROGRESS } from './options.js';
+import { progressInterval, type ProgressSink, resolveDensities, SILENT_PROGRESS, type ToyTrainingOptions } from './options.js';
 
 /** What to train and how close counts as "at a fraction". */
-export interface GeometryOptions {
-  /** n: features per instance. */
-  features: number;
-  /** m: hidden dimensions. */
-  hidden: number;
-  /** Models trained side by side, one per density. */
-  instances: number;
-  /** The importance ratio r: feature i has importance rⁱ. */
-  importance: number;
-  /** The feature density of each instance, or a range spread over them. */
-  density: Densities;
-  /** AdamW steps. */
-  steps: number;
-  /** Samples per step, per instance. */
-  batch: number;
-  /** Learning rate. */
-  lr: number;
+export interface GeometryOptions extends ToyTrainingOptions {
   /** How close Dᵢ must be to a named fraction to count as sitting at it. */
   tolerance: number;
   /** Seed of the initial weights and of the data. */

@@ -86,3 +86,26 @@ export function progressInterval(steps: number, reports = 100): number {
 export function secondsSince(start: number): number {
   return (performance.now() - start) / 1000;
 }
+
+/**
+ * The toy-model settings that `tms` and `geometry` share: which models train side by side, on
+ * what data, and AdamW's steps, batch and learning rate. Each experiment extends it with its own.
+ */
+export interface ToyTrainingOptions {
+  /** n: features per instance. */
+  features: number;
+  /** m: hidden dimensions. */
+  hidden: number;
+  /** Models trained side by side, one per density. */
+  instances: number;
+  /** The importance ratio r: feature i has importance rⁱ. */
+  importance: number;
+  /** The feature density of each instance, or a range spread over them. */
+  density: Densities;
+  /** AdamW steps. */
+  steps: number;
+  /** Samples per step, per instance. */
+  batch: number;
+  /** Learning rate. */
+  lr: number;
+}

@@ -35,28 +35,12 @@ import type { TrainingState } from '../models/training-state.js';
 import { importanceTensor } from '../models/data.js';
 import { ToyModel, type ToyModelKind, trainToyModel } from '../models/tms.js';
 import { formatNumber, matrixToJson, valuesToJson } from './format.js';
-import { type Densities, progressInterval, type ProgressSink, resolveDensities, SILENT_PROGRESS } from './options.js';
+import { progressInterval, type ProgressSink, resolveDensities, SILENT_PROGRESS, type ToyTrainingOptions } from './options.js';
 
 /** What to train: the toy model, its data, and AdamW's settings. */
-export interface TmsOptions {
+export interface TmsOptions extends ToyTrainingOptions {
   /** Which toy model. */
   model: ToyModelKind;
-  /** n: features per instance. */
-  features: number;
-  /** m: hidden dimensions. */
-  hidden: number;
-  /** Models trained side by side, one per density. */
-  instances: number;
-  /** The importance ratio r: feature i has importance rⁱ. */
-  importance: number;
-  /** The feature density of each instance, or a range spread over them. */
-  density: Densities;
-  /** AdamW steps. */
-  steps: number;
-  /** Samples per step, per instance. */
-  batch: number;
-  /** Learning rate. */
-  lr: number;
   /** Seed of the initial weights and of the data. */
   seed: number;
 }
