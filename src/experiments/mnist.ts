@@ -271,7 +271,7 @@ export function run(options: MnistOptions, onProgress: ProgressSink = SILENT_PRO
     }
     return new Tensor(x, [1, batch, hidden]);
   }, {
-    steps: config.saeSteps, batch: config.saeBatch, lr: config.saeLr, seed,
+    steps: config.saeSteps, batch: config.saeBatch, lr: config.saeLr, lrSetting: 'saeLr', seed,
     deadWindow: Math.max(1, Math.floor(config.saeSteps / 4)), progressEvery: 50,
     onProgress: (step, figures) => saeTask.update(step, `loss ${figures.loss.toFixed(3)}, L0 ${figures.l0.toFixed(2)}, dead ${figures.dead}`),
   });

@@ -20,6 +20,7 @@ import { add, crossEntropy, matmul, relu } from '../autograd/index.js';
 import { noGrad } from '../autograd/engine.js';
 import { type Variable, parameter } from '../autograd/variable.js';
 import { Adam } from '../optim/adam.js';
+import { DivergenceError } from './divergence.js';
 import { kaimingUniform } from '../optim/init.js';
 import { fail, formatShape } from '../tensor/errors.js';
 import * as kernels from '../tensor/kernels.js';
@@ -178,7 +179,10 @@ export function trainClassifier(model: MlpClassifier, x: Tensor, y: Tensor, opti
       loss.backward();
       optimizer.step();
       const value = loss.item();
-      if (!Number.isFinite(value)) fail(op, `the loss became ${value} in epoch ${epoch}; try a smaller lr`);
+      // The same error as every other trainer's, so the command line names the flag to lower.
+      if (!Number.isFinite(value)) {
+        throw new DivergenceError({ op, step: optimizer.stepCount, quantity: 'the loss', value, setting: 'lr', lr: optimizer.lr });
+      }
       lossSum += value * size;
       const predicted = kernels.argmax(logits, -1).toTypedArray();
       for (let r = 0; r < size; r++) if (predicted[r] === yb[r]) right++;

@@ -44,6 +44,18 @@ describe('superposition mnist', () => {
     expect(stdout).toContain('live-latent purity');
   });
 
+  for (const [flag, setting] of [['--lr', '--lr'], ['--sae-lr', '--sae-lr']] as const) {
+    it.skipIf(!installed)(`a poisoned ${flag} stops the run, names ${setting} and writes nothing`, async () => {
+      const out = join(folder, `diverged${flag}`);
+      const { code, stdout, stderr } = await run(['mnist', ...TINY, flag, '1e30', '--json', '--out', out]);
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toContain('training diverged');
+      expect(stderr).toContain(`lower ${setting} (now 1e+30)`);
+      expect(readdirSync(folder)).not.toContain(`diverged${flag}`);
+    });
+  }
+
   it('refuses bad flags with exit code 2', async () => {
     await expectUsageError(['mnist', '--hidden', '0'], '--hidden');
     await expectUsageError(['mnist', '--sae-lr', '-1'], '--sae-lr');
