@@ -63,7 +63,7 @@
  *
  * @module
  */
-import { cosineMatrix, type Mmcs, type Phase, REPRESENTED_NORM, steer, type SteeringReport } from '../analysis/index.js';
+import { cosineMatrix, type Phase, REPRESENTED_NORM, steer, type SteeringReport } from '../analysis/index.js';
 import { collectGraph, type GraphData } from '../autograd/graph.js';
 import { sum } from '../autograd/index.js';
 import { type TraceEntry, trace } from '../autograd/trace.js';
@@ -77,7 +77,7 @@ import { argMax } from './format.js';
 import { type ProgressSink, secondsSince, SILENT_PROGRESS } from './options.js';
 import * as phaseExperiment from './phase.js';
 import {
-  EVALUATION_SAMPLES, evaluationRng, measureSae, resolveLatents, SAE_TRAINING_DEFAULTS, type SaeTrainingOptions, TOY_SOURCE_DEFAULTS,
+  EVALUATION_SAMPLES, evaluationRng, measureSae, resolveLatents, SAE_TRAINING_DEFAULTS, type SaeHeadline, type SaeTrainingOptions, TOY_SOURCE_DEFAULTS,
   type ToySourceOptions, trainSaeOn, trainToySource,
 } from './sae.js';
 import * as tmsExperiment from './tms.js';
@@ -339,7 +339,7 @@ export interface GeometryFigures {
 }
 
 /** Act 4: the SAE and steering. */
-export interface SaeFigures {
+export interface SaeFigures extends SaeHeadline {
   /** SAE architecture. */
   arch: string;
   /** d_sae. */
@@ -348,18 +348,6 @@ export interface SaeFigures {
   trueFeatures: number;
   /** The toy model's density. */
   density: number;
-  /** Mean latents active per sample. */
-  l0: number;
-  /** (1/B) Σ_s ‖x_s − x̂_s‖². */
-  mse: number;
-  /** Fraction of variance explained. */
-  fve: number | null;
-  /** Latents that fired on no evaluation sample. */
-  dead: number;
-  /** MMCS both ways. */
-  mmcs: Mmcs | null;
-  /** True features recovered (cosine ≥ 0.9). */
-  recovered: number | null;
   /** cos(true feature i, latent j). */
   cosines: number[][];
   /** The training history. */

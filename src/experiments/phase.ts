@@ -210,23 +210,11 @@ export function run(options: PhaseOptions, onProgress: ProgressSink = SILENT_PRO
 }
 
 /** The `phase --json` document (see the module notes). */
-export interface PhaseJson {
+export interface PhaseJson extends PhaseOptions {
   /** Always 2. */
   features: 2;
   /** Always 1. */
   hidden: 1;
-  /** Cells per side. */
-  grid: number;
-  /** Restarts per cell. */
-  restarts: number;
-  /** AdamW steps. */
-  steps: number;
-  /** Samples per step, per cell and restart. */
-  batch: number;
-  /** Learning rate. */
-  lr: number;
-  /** The seed. */
-  seed: number;
   /** The cells, row-major. */
   cells: PhaseCellResult[];
   /** How far trained and theory agree. */

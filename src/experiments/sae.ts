@@ -441,8 +441,11 @@ export interface ToyModelJson {
   loss: number;
 }
 
+/** The headline measures every SAE report quotes: L0, MSE, FVE, dead latents, MMCS, features recovered. */
+export type SaeHeadline = Pick<SaeMeasures, 'l0' | 'mse' | 'fve' | 'dead' | 'mmcs' | 'recovered'>;
+
 /** The `sae --json` document (see the module notes). */
-export interface SaeJson {
+export interface SaeJson extends SaeHeadline {
   /** SAE architecture. */
   arch: SaeArchitecture;
   /** d_sae. */
@@ -465,18 +468,6 @@ export interface SaeJson {
   source: 'tms' | 'input';
   /** d_in. */
   inputDim: number;
-  /** Mean latents active per sample. */
-  l0: number;
-  /** (1/B) Σ_s ‖x_s − x̂_s‖². */
-  mse: number;
-  /** Fraction of variance explained, or null without variance. */
-  fve: number | null;
-  /** Latents that fired on no evaluation sample. */
-  dead: number;
-  /** MMCS both ways, or null without true features. */
-  mmcs: Mmcs | null;
-  /** True features matched at cosine ≥ 0.9, or null without them. */
-  recovered: number | null;
   /** The decoder directions, d_sae rows of d_in. */
   decoder: number[][];
   /** The training history. */

@@ -17,7 +17,7 @@
  *
  * Where /usr/bin/chromium is absent the tests are skipped with a message saying so.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -27,22 +27,13 @@ import { classifyFeatures, dimensionsPerFeature } from '../../src/analysis/featu
 import { buildExplorable } from '../../src/explore/build.js';
 import { DEFAULT_SETTINGS, type ExploreSettings, parseHash } from '../../src/explore/settings.js';
 import { tensor } from '../../src/tensor/creation.js';
+import { CHROMIUM, CHROMIUM_ARGS, hasChromium, SKIPPED_NOTE, warnIfNoChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run',
-];
 const SCREENSHOT_COPY = fileURLToPath(new URL('../../out/explore-screenshot.png', import.meta.url));
 /** Building, launching and training on two shared cores: generous. */
 const TIMEOUT_MS = 180_000;
-const skipped = hasChromium ? '' : ` (skipped: ${CHROMIUM} not found; apt-get install -y chromium)`;
 
-if (!hasChromium) {
-  console.warn(`tests/browser/explore.test.ts: ${CHROMIUM} not found, so explore.html is not opened in a browser (tests skipped). ` +
-    'Install it with `apt-get install -y chromium`.');
-}
+warnIfNoChromium('tests/browser/explore.test.ts', 'explore.html is not opened in a browser');
 
 interface Snapshot {
   step: number;
@@ -106,7 +97,7 @@ describe('explore.html in headless Chromium', () => {
     if (folder !== '') rmSync(folder, { recursive: true, force: true });
   });
 
-  it.skipIf(!hasChromium)(`loads from file:// under its strict CSP with no errors and no request off the disk${skipped}`, async () => {
+  it.skipIf(!hasChromium)(`loads from file:// under its strict CSP with no errors and no request off the disk${SKIPPED_NOTE}`, async () => {
     const html = readFileSync(fileURLToPath(pageUrl), 'utf8');
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(html)?.[1] ?? '';
     expect(csp).toMatch(/^default-src 'none'; script-src 'sha256-[A-Za-z0-9+/=]+' 'wasm-unsafe-eval'; /);
@@ -139,7 +130,7 @@ describe('explore.html in headless Chromium', () => {
     await page.close();
   }, TIMEOUT_MS);
 
-  it.skipIf(!hasChromium)(`enforces its CSP: an inline script or style the build did not hash is refused${skipped}`, async () => {
+  it.skipIf(!hasChromium)(`enforces its CSP: an inline script or style the build did not hash is refused${SKIPPED_NOTE}`, async () => {
     const tampered = join(folder, 'tampered.html');
     const html = readFileSync(fileURLToPath(pageUrl), 'utf8');
     writeFileSync(tampered, html.replace('<main>', '<main><script>document.title = "tampered"</script><p style="color: red">x</p>'));
@@ -153,7 +144,7 @@ describe('explore.html in headless Chromium', () => {
     await page.close();
   }, TIMEOUT_MS);
 
-  it.skipIf(!hasChromium)(`a slider moved from the keyboard changes the hash and the drawing; reloading the hash restores it${skipped}`, async () => {
+  it.skipIf(!hasChromium)(`a slider moved from the keyboard changes the hash and the drawing; reloading the hash restores it${SKIPPED_NOTE}`, async () => {
     const page = await (browser as Browser).newPage({ viewport: { width: 1300, height: 1000 } });
     const trouble = watch(page);
     await page.goto(`${pageUrl}#model=relu&n=5&m=2&density=0.02&seed=3`);
@@ -191,7 +182,7 @@ describe('explore.html in headless Chromium', () => {
     await page.close();
   }, TIMEOUT_MS);
 
-  it.skipIf(!hasChromium)(`opened at #model=relu&n=5&m=2&density=0.02, it comes to store five features in two dimensions${skipped}`, async () => {
+  it.skipIf(!hasChromium)(`opened at #model=relu&n=5&m=2&density=0.02, it comes to store five features in two dimensions${SKIPPED_NOTE}`, async () => {
     const page = await (browser as Browser).newPage({ viewport: { width: 1300, height: 1000 } });
     const trouble = watch(page);
     await page.goto(`${pageUrl}#model=relu&n=5&m=2&density=0.02`);

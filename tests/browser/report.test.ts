@@ -17,16 +17,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliIO, main } from '../../src/cli/main.js';
+import { CHROMIUM, CHROMIUM_ARGS, hasChromium, SKIPPED_NOTE, warnIfNoChromium } from '../support/chromium.js';
 
-/** Where Debian's `chromium` package puts the browser. */
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 
-/** The flags the issue sets: headless, and nothing that reaches the network or a sandbox. */
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run',
-];
 
 /** Where the screenshot is copied for people to look at: `out/` at the repository's root. */
 const SCREENSHOT_COPY = fileURLToPath(new URL('../../out/lesson-screenshot.png', import.meta.url));
@@ -34,12 +27,7 @@ const SCREENSHOT_COPY = fileURLToPath(new URL('../../out/lesson-screenshot.png',
 /** The lesson in fast mode, then the browser: generous, since the two cores are shared. */
 const TIMEOUT_MS = 240_000;
 
-if (!hasChromium) {
-  console.warn(
-    `tests/browser/report.test.ts: ${CHROMIUM} not found, so the report is not opened in a browser (test skipped). ` +
-    'Install it with `apt-get install -y chromium` (.ci/run does).',
-  );
-}
+warnIfNoChromium('tests/browser/report.test.ts', 'the report is not opened in a browser');
 
 describe('the lesson report in headless Chromium', () => {
   let folder = '';
@@ -62,7 +50,7 @@ describe('the lesson report in headless Chromium', () => {
   });
 
   it.skipIf(!hasChromium)(
-    `opens with no console errors or failed requests, draws every SVG at a non-zero size, and saves a screenshot${hasChromium ? '' : ` (skipped: ${CHROMIUM} not found; apt-get install -y chromium)`}`,
+    `opens with no console errors or failed requests, draws every SVG at a non-zero size, and saves a screenshot${SKIPPED_NOTE}`,
     async () => {
       expect(exitCode, `superposition lesson --fast failed:\n${stderr}`).toBe(0);
       const page = join(folder, 'lesson', 'index.html');

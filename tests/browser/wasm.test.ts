@@ -20,20 +20,13 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS, hasChromium, warnIfNoChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run',
-];
 const ORIGIN = 'http://superposition.test';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TIMEOUT_MS = 120_000;
 
-if (!hasChromium) {
-  console.warn(`tests/browser/wasm.test.ts: ${CHROMIUM} not found, so the WebAssembly matmul is not run in a browser (test skipped).`);
-}
+warnIfNoChromium('tests/browser/wasm.test.ts', 'the WebAssembly matmul is not run in a browser');
 
 /** The products the page runs: [M, K, N, transposeA, transposeB], ragged and tile-sized. */
 const PRODUCTS: [number, number, number, boolean, boolean][] = [
