@@ -33,6 +33,7 @@ import { Variable } from '../autograd/variable.js';
 import { type TypedArray, allocate } from '../tensor/dtype.js';
 import { reluBackward, reluGradOf as coreReluGradOf, reluOf as coreReluOf } from '../tensor/elementwise.js';
 import { Tensor } from '../tensor/tensor.js';
+import { fusedSimdFor } from './fused-simd.js';
 
 /*
  * Module-level aliases of the core's ReLU. Called through the import binding, the loops below ran
@@ -173,20 +174,23 @@ export function reluReadoutLoss(z: Tensor, b: Tensor, target: Tensor, weights: T
   }
   const [instances, batch, features] = z.shape;
   const run = batch * features;
+  // float32 runs in WebAssembly where the kernel backend allows (fused-simd.ts), with the same bits.
+  const simd = z.dtype === 'float32' ? fusedSimdFor(z.size) : null;
+  const kernels = simd ?? READOUT_LOOPS;
   return record('reluReadoutLoss', [z, b], () => {
     const out = allocate(z.dtype, instances);
-    readoutLossLoop(z.data, z.offset, b.data, b.offset, target.data, target.offset, weights.data, weights.offset,
+    kernels.readoutLoss(z.data, z.offset, b.data, b.offset, target.data, target.offset, weights.data, weights.offset,
       out, instances, run, features);
     return new Tensor(out, [instances]);
   }, (dy, needs) => {
-    // b's gradient is dz summed over the batch, and the engine's unbroadcast does that sum. So that
-    // it adds unrounded terms and rounds once, as when this op summed b's gradient itself (runs stay
-    // reproducible), b is handed a float64 copy of dz, written in the same pass.
+    // b's gradient is dz summed over the batch. The loop sums the unrounded float64 terms, batch
+    // row after row, and hands b the float64 sum, rounded once when the engine casts it to b's
+    // dtype: the numbers the engine's own sum of a float64 dz would give, without that array.
     const dz = allocate(z.dtype, z.size);
-    const exact = needs[1] ? new Float64Array(z.size) : null;
-    readoutGradLoop(z.data, z.offset, b.data, b.offset, target.data, target.offset, weights.data, weights.offset,
-      dy.toTypedArray(), dz, exact, instances, run, features);
-    return [new Tensor(dz, z.shape.slice()), exact === null ? null : new Tensor(exact, z.shape.slice())];
+    const db = needs[1] ? new Float64Array(instances * features) : null;
+    kernels.readoutGrad(z.data, z.offset, b.data, b.offset, target.data, target.offset, weights.data, weights.offset,
+      dy.toTypedArray(), dz, db, instances, run, features);
+    return [new Tensor(dz, z.shape.slice()), db === null ? null : new Tensor(db, [instances, 1, features])];
   });
 }
 
@@ -209,11 +213,12 @@ function readoutLossLoop(
 }
 
 /**
- * ∂L/∂z = dLₖ · (−2/run) · w (t − ReLU(v)), passed through ReLU's backward at v = z + b.
+ * ∂L/∂z = dLₖ · (−2/run) · w (t − ReLU(v)), passed through ReLU's backward at v = z + b; and,
+ * when `db` is given ([I·n], zeros), ∂L/∂b = Σ_batch ∂L/∂z in float64, batch rows in order.
  */
 function readoutGradLoop(
   Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
-  dLoss: TypedArray, dz: TypedArray, exact: Float64Array | null, instances: number, run: number, features: number,
+  dLoss: TypedArray, dz: TypedArray, db: Float64Array | null, instances: number, run: number, features: number,
 ): void {
   for (let k = 0; k < instances; k++) {
     const row = k * features;
@@ -223,11 +228,14 @@ function readoutGradLoop(
       const v = Z[zo + start + j] + B[bo + row + i];
       const grad = reluGradOf(factor * W[wo + row + i] * (T[to + start + j] - reluOf(v)), v);
       dz[start + j] = grad;
-      if (exact !== null) exact[start + j] = grad;
+      if (db !== null) db[row + i] += grad;
       if (++i === features) i = 0;
     }
   }
 }
+
+/** The read-out's JavaScript loops, the reference the WebAssembly kernels equal. */
+const READOUT_LOOPS = { readoutLoss: readoutLossLoop, readoutGrad: readoutGradLoop };
 
 /**
  * ReLU((z − c) + b) over [I, B, n], with c and b [I, 1, n] broadcast over the batch: the ReLU
@@ -242,13 +250,28 @@ function readoutGradLoop(
 export function reluOfShiftedSum(z: Tensor, c: Tensor, b: Tensor): Variable {
   if (!fusable(z, c) || !fusable(z, b)) return relu(add(sub(z, c), b));
   const [instances, batch, features] = z.shape;
+  // float32 runs in WebAssembly where the kernel backend allows (fused-simd.ts), with the same bits.
+  const simd = z.dtype === 'float32' ? fusedSimdFor(z.size) : null;
   let y: Tensor;
   return record('reluOfShiftedSum', [z, c, b], () => {
     const out = allocate(z.dtype, z.size);
-    reluOfShiftedSumLoop(z.data, z.offset, c.data, c.offset, b.data, b.offset, out, instances, batch * features,
-      features, z.dtype === 'float32');
+    if (simd !== null) {
+      simd.shiftedRelu(z.data as Float32Array, z.offset, c.data as Float32Array, c.offset, b.data as Float32Array, b.offset,
+        out as Float32Array, instances, batch * features, features);
+    } else {
+      reluOfShiftedSumLoop(z.data, z.offset, c.data, c.offset, b.data, b.offset, out, instances, batch * features,
+        features, z.dtype === 'float32');
+    }
     return (y = new Tensor(out, z.shape.slice()));
   }, (dy, needs) => {
+    if (simd !== null && dy.dtype === 'float32' && dy.isContiguous) {
+      // reluBackward and the batch sum below in one pass, the sum in float64 as `sum` adds.
+      const dz = new Float32Array(z.size);
+      const sums = new Float64Array(instances * features);
+      simd.shiftedReluBackward(dy.toTypedArray() as Float32Array, y.data as Float32Array, dz, sums, instances, batch, features);
+      const db = new Tensor(Float32Array.from(sums), [instances, 1, features]);
+      return [new Tensor(dz, z.shape.slice()), needs[1] ? neg(db) : null, needs[2] ? db : null];
+    }
     const dz = reluBackward(dy, y);
     if (!needs[1] && !needs[2]) return [dz, null, null];
     const db = reshape(sum(dz, [1]), [instances, 1, features]);

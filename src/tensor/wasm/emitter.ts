@@ -13,8 +13,10 @@
  * innermost): to the end of a block (a `break`), or back to the start of a loop (a `continue`).
  *
  * What is here is what the kernels need and no more: locals, blocks, loops and branches, i32
- * arithmetic and comparisons, f32 and v128 loads and stores, and the f32x4 (four float32 lanes)
- * splat, add and mul of the SIMD128 proposal, which every current engine ships. The module holds
+ * arithmetic and comparisons, f32 and f64 scalars, f32, f64 and v128 loads and stores, and of the
+ * SIMD128 proposal (which every current engine ships) the f32x4 lanes (four float32) for the
+ * matmul and the fused float32 ops, and the f64x2 lanes (two float64) for fused ops that must
+ * round exactly as their JavaScript reference, which computes in float64. The module holds
  * functions, one memory, and exports. Nothing checks the stack here; `WebAssembly.validate` does,
  * and the tests run it on every module the library emits.
  *
@@ -23,7 +25,7 @@
  *
  * @module
  */
-import { encodeName, encodeSection, encodeVector, float32Bytes, signedLeb128, unsignedLeb128 } from './encoding.js';
+import { encodeName, encodeSection, encodeVector, float32Bytes, float64Bytes, signedLeb128, unsignedLeb128 } from './encoding.js';
 
 /** The value types a local, parameter or result can have. */
 export type ValueType = 'i32' | 'i64' | 'f32' | 'f64' | 'v128';
@@ -40,17 +42,24 @@ export interface Local<T extends ValueType = ValueType> {
 const OP = {
   block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, brIf: 0x0d, return: 0x0f,
   localGet: 0x20, localSet: 0x21, localTee: 0x22,
-  f32Load: 0x2a, f32Store: 0x38,
-  i32Const: 0x41, f32Const: 0x43,
+  select: 0x1b,
+  f32Load: 0x2a, f64Load: 0x2b, f32Store: 0x38, f64Store: 0x39,
+  i32Const: 0x41, f32Const: 0x43, f64Const: 0x44,
   i32Eqz: 0x45, i32Eq: 0x46, i32Ne: 0x47, i32LtS: 0x48, i32LtU: 0x49, i32GtS: 0x4a, i32GtU: 0x4b, i32GeS: 0x4e, i32GeU: 0x4f,
   i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32And: 0x71, i32Shl: 0x74,
-  f32Add: 0x92, f32Mul: 0x94,
+  f32Le: 0x5f, f64Le: 0x65,
+  f32Add: 0x92, f32Sub: 0x93, f32Mul: 0x94,
+  f64Add: 0xa0, f64Sub: 0xa1, f64Mul: 0xa2, f64Div: 0xa3,
+  f32DemoteF64: 0xb6, f64PromoteF32: 0xbb,
   simdPrefix: 0xfd,
 } as const;
 
 /** SIMD128 opcodes, written after the 0xfd prefix as unsigned LEB128. */
 const SIMD = {
-  v128Load: 0, v128Load32Splat: 9, v128Store: 11, f32x4Splat: 19, f32x4ExtractLane: 31, f32x4Add: 228, f32x4Mul: 230,
+  v128Load: 0, v128Load32Splat: 9, v128Store: 11, f32x4Splat: 19, f64x2Splat: 20, f32x4ExtractLane: 31,
+  f64x2ExtractLane: 33, f32x4Le: 69, f64x2Le: 75, v128AndNot: 79, v128Store64Lane: 91, v128Load64Zero: 93,
+  f32x4DemoteF64x2Zero: 94, f64x2PromoteLowF32x4: 95,
+  f32x4Add: 228, f32x4Sub: 229, f32x4Mul: 230, f64x2Add: 240, f64x2Sub: 241, f64x2Mul: 242,
 } as const;
 
 /** A block with no parameters and no results (the only kind the kernels use). */
@@ -161,13 +170,35 @@ export class FunctionBuilder {
   // --- f32 ---------------------------------------------------------------------------------
   f32Const(value: number): this { return this.emit(OP.f32Const, ...float32Bytes(value)); }
   f32Add(): this { return this.emit(OP.f32Add); }
+  f32Sub(): this { return this.emit(OP.f32Sub); }
   f32Mul(): this { return this.emit(OP.f32Mul); }
+  /** Pops b, a; pushes i32 1 when a ≤ b (0 for NaN). */
+  f32Le(): this { return this.emit(OP.f32Le); }
   /** Pops an address; pushes the float32 at address + offset (4-byte aligned). */
   f32Load(offset = 0): this { return this.emit(OP.f32Load, ...memarg(2, offset)); }
   /** Pops an address and a float32; stores it at address + offset. */
   f32Store(offset = 0): this { return this.emit(OP.f32Store, ...memarg(2, offset)); }
 
-  // --- v128 and f32x4 ------------------------------------------------------------------------
+  // --- f64 ---------------------------------------------------------------------------------
+  f64Const(value: number): this { return this.emit(OP.f64Const, ...float64Bytes(value)); }
+  f64Add(): this { return this.emit(OP.f64Add); }
+  f64Sub(): this { return this.emit(OP.f64Sub); }
+  f64Mul(): this { return this.emit(OP.f64Mul); }
+  f64Div(): this { return this.emit(OP.f64Div); }
+  /** Pops b, a; pushes i32 1 when a ≤ b (0 for NaN). */
+  f64Le(): this { return this.emit(OP.f64Le); }
+  /** Pops a float32; pushes it as a float64 (exact). */
+  f64PromoteF32(): this { return this.emit(OP.f64PromoteF32); }
+  /** Pops a float64; pushes it rounded to the nearest float32 (as `Math.fround`). */
+  f32DemoteF64(): this { return this.emit(OP.f32DemoteF64); }
+  /** Pops an address; pushes the float64 at address + offset (read as 4-byte aligned). */
+  f64Load(offset = 0): this { return this.emit(OP.f64Load, ...memarg(2, offset)); }
+  /** Pops an address and a float64; stores it at address + offset. */
+  f64Store(offset = 0): this { return this.emit(OP.f64Store, ...memarg(2, offset)); }
+  /** Pops a condition c, then b, then a (of one type); pushes a when c ≠ 0, else b. */
+  select(): this { return this.emit(OP.select); }
+
+  // --- v128, f32x4 and f64x2 -----------------------------------------------------------------
   /** Pops an address; pushes the 16 bytes at address + offset as one v128. */
   v128Load(offset = 0): this { return this.simd(SIMD.v128Load, ...memarg(4, offset)); }
   /** Pops an address; pushes the float32 at address + offset copied into all four lanes. */
@@ -183,8 +214,37 @@ export class FunctionBuilder {
   }
   /** Lane-wise a + b. */
   f32x4Add(): this { return this.simd(SIMD.f32x4Add); }
+  /** Lane-wise a − b. */
+  f32x4Sub(): this { return this.simd(SIMD.f32x4Sub); }
   /** Lane-wise a · b. */
   f32x4Mul(): this { return this.simd(SIMD.f32x4Mul); }
+  /** Lane-wise a ≤ b: all ones where true, zeros where false (and where either is NaN). */
+  f32x4Le(): this { return this.simd(SIMD.f32x4Le); }
+  /** Pops an address; pushes the 8 bytes there (two float32) in the low half, zeros in the high. */
+  v128Load64Zero(offset = 0): this { return this.simd(SIMD.v128Load64Zero, ...memarg(2, offset)); }
+  /** Pops an address and a v128; stores the v128's low 8 bytes (two float32) at address + offset. */
+  v128Store64Low(offset = 0): this { return this.simd(SIMD.v128Store64Lane, ...memarg(2, offset), 0); }
+  /** Bitwise a AND NOT b: with b a comparison's mask, zeroes a's lanes where the comparison held. */
+  v128AndNot(): this { return this.simd(SIMD.v128AndNot); }
+  /** Pops a float64; pushes it copied into two lanes. */
+  f64x2Splat(): this { return this.simd(SIMD.f64x2Splat); }
+  /** Pops a v128; pushes its float64 lane `lane` (0 or 1). */
+  f64x2ExtractLane(lane: number): this {
+    if (lane !== 0 && lane !== 1) throw new RangeError(`f64x2ExtractLane: lane must be 0 or 1, got ${lane}`);
+    return this.simd(SIMD.f64x2ExtractLane, lane);
+  }
+  /** Lane-wise a + b, in float64. */
+  f64x2Add(): this { return this.simd(SIMD.f64x2Add); }
+  /** Lane-wise a − b, in float64. */
+  f64x2Sub(): this { return this.simd(SIMD.f64x2Sub); }
+  /** Lane-wise a · b, in float64. */
+  f64x2Mul(): this { return this.simd(SIMD.f64x2Mul); }
+  /** Lane-wise a ≤ b, in float64: all ones where true, zeros where false or NaN. */
+  f64x2Le(): this { return this.simd(SIMD.f64x2Le); }
+  /** The low two float32 lanes as two float64 lanes (exact). */
+  f64x2PromoteLow(): this { return this.simd(SIMD.f64x2PromoteLowF32x4); }
+  /** Two float64 lanes rounded to float32 (as `Math.fround`) in the low two lanes; zeros above. */
+  f32x4DemoteZero(): this { return this.simd(SIMD.f32x4DemoteF64x2Zero); }
 
   /** The function's entry in the code section: locals (grouped by type), body, `end`. */
   encodeBody(): number[] {

@@ -75,6 +75,13 @@ export function float32Bytes(value: number): number[] {
   return [view.getUint8(0), view.getUint8(1), view.getUint8(2), view.getUint8(3)];
 }
 
+/** A float64 as its eight little-endian IEEE-754 bytes (how `f64.const` stores its operand). */
+export function float64Bytes(value: number): number[] {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, value, true);
+  return Array.from({ length: 8 }, (_, i) => view.getUint8(i));
+}
+
 /** A name: UTF-8 byte length, then the bytes. */
 export function encodeName(name: string): number[] {
   const utf8 = new TextEncoder().encode(name);
