@@ -4,10 +4,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeName, encodeSection, encodeVector, float32Bytes, signedLeb128, unsignedLeb128 } from '../../src/tensor/wasm/encoding.js';
+import { encodeName, encodeSection, encodeVector, float32Bytes, float64Bytes, signedLeb128, unsignedLeb128 } from '../../src/tensor/wasm/encoding.js';
 import { FunctionBuilder, ModuleBuilder } from '../../src/tensor/wasm/emitter.js';
 import { emitGemmModule } from '../../src/tensor/wasm/gemm.js';
 import { simdProbeModule } from '../../src/tensor/wasm/backend.js';
+import { emitFusedModule } from '../../src/models/fused-simd.js';
 
 /** Reads LEB128 back, straight from the spec: 7 bits per byte, low first, sign-extend if signed. */
 function decodeLeb128(bytes: readonly number[], signed: boolean): { value: number; length: number } {
@@ -78,6 +79,8 @@ describe('names, vectors and sections', () => {
     expect(encodeName('π')).toEqual([2, 0xcf, 0x80]); // UTF-8 bytes, not characters
     expect(encodeVector([[1, 2], [3]])).toEqual([2, 1, 2, 3]);
     expect(float32Bytes(1)).toEqual([0x00, 0x00, 0x80, 0x3f]);
+    expect(float64Bytes(1)).toEqual([0, 0, 0, 0, 0, 0, 0xf0, 0x3f]);
+    expect(float64Bytes(-2)).toEqual([0, 0, 0, 0, 0, 0, 0, 0xc0]);
   });
 
   it('a section is its id, then the byte length of the contents as LEB128, then the contents', () => {
@@ -111,8 +114,9 @@ describe('names, vectors and sections', () => {
 });
 
 describe('emitted modules', () => {
-  it('every module the library emits validates: the SIMD probe and the matmul kernel for every tile height', () => {
+  it('every module the library emits validates: the SIMD probe, the fused ops and the matmul kernel for every tile height', () => {
     expect(WebAssembly.validate(simdProbeModule())).toBe(true);
+    expect(WebAssembly.validate(emitFusedModule())).toBe(true);
     for (let rows = 1; rows <= 6; rows++) expect(WebAssembly.validate(emitGemmModule(rows))).toBe(true);
     expect(() => emitGemmModule(7)).toThrow(/rows must be 1 … 6/);
   });
@@ -161,6 +165,35 @@ describe('emitted modules', () => {
     axpy(8, 0.5);
     expect(Array.from(values.subarray(8))).toEqual([10.5, 21, 31.5, 42, 52.5, 63, 73.5, 84]);
     expect(Array.from(values.subarray(0, 8))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('runs float64 lanes: float32 pairs promoted, scaled in float64, ReLU by compare and and-not, rounded back', () => {
+    // scaleRelu(n, c): y[i] = fround(ReLU(x[i] · c)) for i < n (n even), x at byte 0, y at byte 4n.
+    const fn = new FunctionBuilder(['i32', 'f64']);
+    const [n, c] = [fn.param(0, 'i32'), fn.param(1, 'f64')];
+    const i = fn.local('i32');
+    const v = fn.local('v128');
+    fn.forRange(i, 0, n, 2, () => {
+      fn.localGet(i).i32Const(4).i32Mul().v128Load64Zero().f64x2PromoteLow().localGet(c).f64x2Splat().f64x2Mul().localSet(v);
+      fn.localGet(n).localGet(i).i32Add().i32Const(4).i32Mul();
+      fn.localGet(v).localGet(v).f64Const(0).f64x2Splat().f64x2Le().v128AndNot().f32x4DemoteZero().v128Store64Low();
+    });
+    const module = new ModuleBuilder();
+    module.addFunction('scaleRelu', fn);
+    module.addMemory(1);
+    const { scaleRelu, memory } = instantiate(module) as { scaleRelu: (n: number, c: number) => void; memory: WebAssembly.Memory };
+    const values = new Float32Array(memory.buffer);
+    fc.assert(fc.property(
+      fc.array(fc.float({ noNaN: true }), { minLength: 1, maxLength: 32 }).map((xs) => (xs.length % 2 === 0 ? xs : [...xs, 0])),
+      fc.double({ min: -1e3, max: 1e3, noNaN: true }),
+      (xs, scale) => {
+        values.set(xs);
+        scaleRelu(xs.length, scale);
+        xs.forEach((x, k) => {
+          const product = Math.fround(x) * scale;
+          expect(Object.is(values[xs.length + k], Math.fround(product <= 0 ? 0 : product))).toBe(true);
+        });
+      }));
   });
 
   it('branches: if/else and br_if pick the larger of two numbers', () => {
