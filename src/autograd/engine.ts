@@ -33,6 +33,7 @@ import { type Operand, add, astype } from '../tensor/elementwise.js';
 import { reshape } from '../tensor/movement.js';
 import { sum } from '../tensor/reduce.js';
 import { shapesEqual } from '../tensor/shape.js';
+import { streamsFor } from '../tensor/wasm/streams.js';
 
 
 /**
@@ -435,7 +436,8 @@ function accumulateLeafGrad(leaf: Variable, dx: Tensor): void {
   if (!shapesEqual(dx.shape, leaf.shape)) {
     throw new TensorError('backward', `gradient of shape ${formatShape(dx.shape)} reached a leaf of shape ${formatShape(leaf.shape)}`);
   }
-  const source = dx.toTypedArray();
+  // A view, not a copy: `source` is only read, into the leaf's own buffer.
+  const source = dx.isContiguous ? dx.data.subarray(dx.offset, dx.offset + dx.size) : dx.toTypedArray();
   const current = leaf.grad;
   if (current === null || !current.isContiguous || current.offset !== 0 || current.data.length !== leaf.size ||
       current.dtype !== leaf.dtype) {
@@ -445,6 +447,11 @@ function accumulateLeafGrad(leaf: Variable, dx: Tensor): void {
     return;
   }
   const target = current.data;
+  const streams = target instanceof Float32Array && source instanceof Float32Array ? streamsFor(target.length) : null;
+  if (streams !== null) {
+    streams.binary('add', target as Float32Array, 0, source as Float32Array, 0, target as Float32Array, 0, target.length); // same bits, SIMD
+    return;
+  }
   for (let i = 0; i < target.length; i++) target[i] += source[i];
 }
 

@@ -34,10 +34,8 @@
  */
 import type { TypedArray } from '../tensor/dtype.js';
 import { matmulBackend, wasmSimdAvailable } from '../tensor/wasm/backend.js';
+import { KernelArena, layoutRegions as layout } from '../tensor/wasm/arena.js';
 import { FunctionBuilder, type Local, ModuleBuilder } from '../tensor/wasm/emitter.js';
-
-/** Bytes per WebAssembly page. */
-const PAGE_BYTES = 65536;
 
 /**
  * `readoutLoss(z, t, b, w, totals, instances, batch, features)`: for each instance k,
@@ -289,20 +287,10 @@ interface FusedExports {
 /**
  * Runs the kernels on JavaScript arrays: lays the operands out in the module's memory (each
  * region 16-byte aligned), copies them in, calls the kernel, copies the results out. The memory
- * grows to the largest call and is then reused.
+ * grows to the largest call and is then reused (`KernelArena`).
  */
 export class FusedSimd {
-  private readonly exports: FusedExports;
-  private buffer: ArrayBuffer;
-  private f32: Float32Array;
-  private f64: Float64Array;
-
-  constructor() {
-    this.exports = new WebAssembly.Instance(new WebAssembly.Module(emitFusedModule()), {}).exports as unknown as FusedExports;
-    this.buffer = this.exports.memory.buffer;
-    this.f32 = new Float32Array(this.buffer);
-    this.f64 = new Float64Array(this.buffer);
-  }
+  private readonly arena = new KernelArena<FusedExports>(emitFusedModule());
 
   /** See `readoutLossLoop` in fused.ts: the same arguments and the same numbers. */
   readoutLoss(
@@ -311,13 +299,14 @@ export class FusedSimd {
   ): void {
     const rows = instances * features;
     const [z, t, b, w, totals, end] = layout([4 * instances * run, 4 * instances * run, 8 * rows, 8 * rows, 8 * instances]);
-    this.reserve(end);
-    this.f32.set(Z.subarray(zo, zo + instances * run), z / 4);
-    this.f32.set(T.subarray(to, to + instances * run), t / 4);
-    this.f64.set(B.subarray(bo, bo + rows), b / 8);
-    this.f64.set(W.subarray(wo, wo + rows), w / 8);
-    this.exports.readoutLoss(z, t, b, w, totals, instances, run / features, features);
-    for (let k = 0; k < instances; k++) out[k] = this.f64[totals / 8 + k] / run;
+    this.arena.reserve(end);
+    const { f32, f64, exports } = this.arena;
+    f32.set(Z.subarray(zo, zo + instances * run), z / 4);
+    f32.set(T.subarray(to, to + instances * run), t / 4);
+    f64.set(B.subarray(bo, bo + rows), b / 8);
+    f64.set(W.subarray(wo, wo + rows), w / 8);
+    exports.readoutLoss(z, t, b, w, totals, instances, run / features, features);
+    for (let k = 0; k < instances; k++) out[k] = f64[totals / 8 + k] / run;
   }
 
   /** See `readoutGradLoop` in fused.ts: the same arguments and the same numbers. */
@@ -328,17 +317,18 @@ export class FusedSimd {
     const rows = instances * features;
     const size = instances * run;
     const [z, t, b, cw, dzAt, dbAt, end] = layout([4 * size, 4 * size, 8 * rows, 8 * rows, 4 * size, 8 * rows]);
-    this.reserve(end);
-    this.f32.set(Z.subarray(zo, zo + size), z / 4);
-    this.f32.set(T.subarray(to, to + size), t / 4);
-    this.f64.set(B.subarray(bo, bo + rows), b / 8);
+    this.arena.reserve(end);
+    const { f32, f64, exports } = this.arena;
+    f32.set(Z.subarray(zo, zo + size), z / 4);
+    f32.set(T.subarray(to, to + size), t / 4);
+    f64.set(B.subarray(bo, bo + rows), b / 8);
     for (let k = 0; k < instances; k++) {
       const factor = (-2 / run) * dLoss[k];
-      for (let i = 0; i < features; i++) this.f64[cw / 8 + k * features + i] = factor * W[wo + k * features + i];
+      for (let i = 0; i < features; i++) f64[cw / 8 + k * features + i] = factor * W[wo + k * features + i];
     }
-    this.exports.readoutGrad(z, t, b, cw, dzAt, dbAt, instances, run / features, features);
-    dz.set(this.f32.subarray(dzAt / 4, dzAt / 4 + size));
-    if (db !== null) db.set(this.f64.subarray(dbAt / 8, dbAt / 8 + rows));
+    exports.readoutGrad(z, t, b, cw, dzAt, dbAt, instances, run / features, features);
+    dz.set(f32.subarray(dzAt / 4, dzAt / 4 + size));
+    if (db !== null) db.set(f64.subarray(dbAt / 8, dbAt / 8 + rows));
   }
 
   /** See `reluOfShiftedSumLoop` in fused.ts (float32): the same arguments and the same numbers. */
@@ -349,12 +339,13 @@ export class FusedSimd {
     const rows = instances * features;
     const size = instances * run;
     const [z, c, b, y, end] = layout([4 * size, 4 * rows, 4 * rows, 4 * size]);
-    this.reserve(end);
-    this.f32.set(Z.subarray(zo, zo + size), z / 4);
-    this.f32.set(C.subarray(co, co + rows), c / 4);
-    this.f32.set(B.subarray(bo, bo + rows), b / 4);
-    this.exports.shiftedRelu(z, c, b, y, instances, run / features, features);
-    out.set(this.f32.subarray(y / 4, y / 4 + size));
+    this.arena.reserve(end);
+    const { f32, exports } = this.arena;
+    f32.set(Z.subarray(zo, zo + size), z / 4);
+    f32.set(C.subarray(co, co + rows), c / 4);
+    f32.set(B.subarray(bo, bo + rows), b / 4);
+    exports.shiftedRelu(z, c, b, y, instances, run / features, features);
+    out.set(f32.subarray(y / 4, y / 4 + size));
   }
 
   /**
@@ -366,36 +357,14 @@ export class FusedSimd {
   ): void {
     const size = instances * batch * features;
     const [dy, y, dzAt, dbAt, end] = layout([4 * size, 4 * size, 4 * size, 8 * instances * features]);
-    this.reserve(end);
-    this.f32.set(DY, dy / 4);
-    this.f32.set(Y, y / 4);
-    this.exports.shiftedReluBackward(dy, y, dzAt, dbAt, instances, batch, features);
-    dz.set(this.f32.subarray(dzAt / 4, dzAt / 4 + size));
-    db.set(this.f64.subarray(dbAt / 8, dbAt / 8 + instances * features));
+    this.arena.reserve(end);
+    const { f32, f64, exports } = this.arena;
+    f32.set(DY, dy / 4);
+    f32.set(Y, y / 4);
+    exports.shiftedReluBackward(dy, y, dzAt, dbAt, instances, batch, features);
+    dz.set(f32.subarray(dzAt / 4, dzAt / 4 + size));
+    db.set(f64.subarray(dbAt / 8, dbAt / 8 + instances * features));
   }
-
-  /** Grows the memory to at least `bytes`, re-making the views when the buffer changes. */
-  private reserve(bytes: number): void {
-    const { memory } = this.exports;
-    if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE_BYTES));
-    if (memory.buffer !== this.buffer) {
-      this.buffer = memory.buffer;
-      this.f32 = new Float32Array(this.buffer);
-      this.f64 = new Float64Array(this.buffer);
-    }
-  }
-}
-
-/** Byte addresses of consecutive regions of the given sizes, each 16-byte aligned; last, the end. */
-function layout(sizes: readonly number[]): number[] {
-  const starts: number[] = [];
-  let at = 0;
-  for (const size of sizes) {
-    starts.push(at);
-    at += Math.ceil(size / 16) * 16;
-  }
-  starts.push(at);
-  return starts;
 }
 
 /**

@@ -268,7 +268,8 @@ export function reluOfShiftedSum(z: Tensor, c: Tensor, b: Tensor): Variable {
       // reluBackward and the batch sum below in one pass, the sum in float64 as `sum` adds.
       const dz = new Float32Array(z.size);
       const sums = new Float64Array(instances * features);
-      simd.shiftedReluBackward(dy.toTypedArray() as Float32Array, y.data as Float32Array, dz, sums, instances, batch, features);
+      simd.shiftedReluBackward(dy.data.subarray(dy.offset, dy.offset + dy.size) as Float32Array, y.data as Float32Array, dz, sums,
+        instances, batch, features);
       const db = new Tensor(Float32Array.from(sums), [instances, 1, features]);
       return [new Tensor(dz, z.shape.slice()), needs[1] ? neg(db) : null, needs[2] ? db : null];
     }

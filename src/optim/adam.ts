@@ -26,12 +26,16 @@
  *
  * State: m (`expAvg`) and v (`expAvgSq`), each of θ's shape and dtype, and θ's update count t.
  *
+ * The loop below is the reference; float32 parameters of 4096 entries or more run the same
+ * update in WebAssembly SIMD (adam-simd.ts), bit for bit, unless `setMatmulBackend('js')`.
+ *
  * @module
  */
 import type { Variable } from '../autograd/variable.js';
 import { fail } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type Hyperparameters, Optimizer, checkHyperparameter } from './optimizer.js';
+import { adamSimdFor } from './adam-simd.js';
 
 /** Options for {@link Adam} and {@link AdamW}. */
 export interface AdamOptions {
@@ -114,6 +118,14 @@ export class Adam extends Optimizer {
     // Adam folds λ·θ into the gradient; AdamW scales θ by (1 − η·λ) first. One of the two is 0.
     const l2 = this.decoupledWeightDecay ? 0 : this.weightDecay;
     const shrink = this.decoupledWeightDecay ? 1 - lr * this.weightDecay : 1;
+    // float32 runs in WebAssembly where the kernel backend allows (adam-simd.ts), with the same bits.
+    const float32 = theta instanceof Float32Array && g instanceof Float32Array && m instanceof Float32Array && v instanceof Float32Array;
+    const simd = float32 ? adamSimdFor(size) : null;
+    if (simd !== null) {
+      simd.update(theta as Float32Array, thetaOffset, g as Float32Array, gOffset, m as Float32Array, v as Float32Array, size,
+        { shrink, l2, beta1, beta2, stepSize, correction2Sqrt, eps });
+      return;
+    }
     for (let i = 0; i < size; i++) {
       const t = thetaOffset + i;
       const thetaDecayed = theta[t] * shrink;

@@ -17,6 +17,7 @@
  * same work without per-element index arithmetic, choosing by the operands' layout:
  *
  * - same shape, both contiguous:       out[i] = f(a[i], b[i])
+ *   (float32 add, sub, mul and div from 16384 entries: the same in WebAssembly SIMD, `wasm/streams.ts`)
  * - one operand is a single number:     out[i] = f(a[i], s)
  * - one operand repeats as a trailing row (bias add, [8,1024,100] + [100]):
  *                                        out[r·L + j] = f(a[r·L + j], b[j])
@@ -44,6 +45,7 @@ import { specialize } from './specialize.js';
 import { broadcastShapes, broadcastStrides, shapesEqual, sizeOf } from './shape.js';
 import { Tensor } from './tensor.js';
 import { StridedWalk, positionAt } from './walk.js';
+import { type StreamOp, streamsFor } from './wasm/streams.js';
 
 /**
  * A tensor or a plain number: what binary ops take, and what every recorded op takes as an input
@@ -70,6 +72,8 @@ interface BinaryOp {
   readonly name: string;
   readonly scalar: BinaryScalar;
   readonly floatOnly: boolean;
+  /** The WebAssembly stream with the same bits for float32, if any (`wasm/streams.ts`). */
+  readonly stream?: StreamOp;
   sameShape?: ReturnType<typeof binarySameShapeLoop>;
   scalarRight?: ReturnType<typeof binaryScalarRightLoop>;
   scalarLeft?: ReturnType<typeof binaryScalarLeftLoop>;
@@ -82,8 +86,8 @@ function unaryOp(name: string, scalar: UnaryScalar, floatOnly = false): UnaryOp 
   return { name, scalar, floatOnly };
 }
 
-function binaryOp(name: string, scalar: BinaryScalar, floatOnly = false): BinaryOp {
-  return { name, scalar, floatOnly };
+function binaryOp(name: string, scalar: BinaryScalar, floatOnly = false, stream?: StreamOp): BinaryOp {
+  return { name, scalar, floatOnly, stream };
 }
 
 // The tables. Each formula is the whole definition of its op.
@@ -100,10 +104,10 @@ const TANH = unaryOp('tanh', (x) => Math.tanh(x), true);
 const SIGN = unaryOp('sign', (x) => (x > 0 ? 1 : x < 0 ? -1 : x));
 const CLAMP = unaryOp('clamp', (x, low, high) => (x < low ? low : x > high ? high : x));
 
-const ADD = binaryOp('add', (a, b) => a + b);
-const SUB = binaryOp('sub', (a, b) => a - b);
-const MUL = binaryOp('mul', (a, b) => a * b);
-const DIV = binaryOp('div', (a, b) => a / b, true);
+const ADD = binaryOp('add', (a, b) => a + b, false, 'add');
+const SUB = binaryOp('sub', (a, b) => a - b, false, 'sub');
+const MUL = binaryOp('mul', (a, b) => a * b, false, 'mul');
+const DIV = binaryOp('div', (a, b) => a / b, true, 'div');
 const POW = binaryOp('pow', (a, b) => Math.pow(a, b), true);
 const MAXIMUM = binaryOp('maximum', (a, b) => Math.max(a, b));
 const MINIMUM = binaryOp('minimum', (a, b) => Math.min(a, b));
@@ -370,7 +374,10 @@ function applyBinary(op: BinaryOp, a: Operand, b: Operand): Tensor {
 
   if (shapesEqual(a.shape, b.shape)) {
     const out = allocate(scratchDType(a.dtype), a.size);
-    if (a.isContiguous && b.isContiguous) {
+    const streams = op.stream !== undefined && a.dtype === 'float32' ? streamsFor(a.size) : null;
+    if (a.isContiguous && b.isContiguous && streams !== null) {
+      streams.binary(op.stream as StreamOp, a.data as Float32Array, a.offset, b.data as Float32Array, b.offset, out as Float32Array, 0, a.size);
+    } else if (a.isContiguous && b.isContiguous) {
       op.sameShape ??= specialize(binarySameShapeLoop, `${op.name}-binarySameShape`)(op.scalar);
       op.sameShape(a.data, a.offset, b.data, b.offset, out, a.size);
     } else {

@@ -76,6 +76,18 @@ function spread(dyKept: Tensor, x: Tensor): Tensor {
     out.fill(dyKept.data[dyKept.offset]);
     return new Tensor(out, x.shape.slice());
   }
+  // Only trailing axes reduced (a sum over features, per sample): each value of dȳ fills a run
+  // of x's last `run` entries. A fill per run is a memset; the strided walk of an expanded view
+  // took a few ns per entry (measured: [1,1024,512], the SAE's L1 term).
+  let run = 1;
+  let axis = x.rank - 1;
+  for (; axis >= 0 && dyKept.shape[axis] === 1; axis--) run *= x.shape[axis];
+  const leadingMatch = dyKept.isContiguous && x.shape.slice(0, axis + 1).every((dim, i) => dim === dyKept.shape[i]);
+  if (leadingMatch && run > 1) {
+    const out = allocate(dyKept.dtype, x.size);
+    for (let r = 0, start = 0; r < dyKept.size; r++, start += run) out.fill(dyKept.data[dyKept.offset + r], start, start + run);
+    return new Tensor(out, x.shape.slice());
+  }
   return expand(dyKept, x.shape).contiguous();
 }
 

@@ -48,7 +48,7 @@ const OP = {
   i32Eqz: 0x45, i32Eq: 0x46, i32Ne: 0x47, i32LtS: 0x48, i32LtU: 0x49, i32GtS: 0x4a, i32GtU: 0x4b, i32GeS: 0x4e, i32GeU: 0x4f,
   i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32And: 0x71, i32Shl: 0x74,
   f32Le: 0x5f, f64Le: 0x65,
-  f32Add: 0x92, f32Sub: 0x93, f32Mul: 0x94,
+  f32Add: 0x92, f32Sub: 0x93, f32Mul: 0x94, f32Div: 0x95, f64Sqrt: 0x9f,
   f64Add: 0xa0, f64Sub: 0xa1, f64Mul: 0xa2, f64Div: 0xa3,
   f32DemoteF64: 0xb6, f64PromoteF32: 0xbb,
   simdPrefix: 0xfd,
@@ -59,7 +59,8 @@ const SIMD = {
   v128Load: 0, v128Load32Splat: 9, v128Store: 11, f32x4Splat: 19, f64x2Splat: 20, f32x4ExtractLane: 31,
   f64x2ExtractLane: 33, f32x4Le: 69, f64x2Le: 75, v128AndNot: 79, v128Store64Lane: 91, v128Load64Zero: 93,
   f32x4DemoteF64x2Zero: 94, f64x2PromoteLowF32x4: 95,
-  f32x4Add: 228, f32x4Sub: 229, f32x4Mul: 230, f64x2Add: 240, f64x2Sub: 241, f64x2Mul: 242,
+  f32x4Add: 228, f32x4Sub: 229, f32x4Mul: 230, f32x4Div: 231, f64x2Sqrt: 239, f64x2Add: 240, f64x2Sub: 241, f64x2Mul: 242,
+  f64x2Div: 243,
 } as const;
 
 /** A block with no parameters and no results (the only kind the kernels use). */
@@ -172,6 +173,7 @@ export class FunctionBuilder {
   f32Add(): this { return this.emit(OP.f32Add); }
   f32Sub(): this { return this.emit(OP.f32Sub); }
   f32Mul(): this { return this.emit(OP.f32Mul); }
+  f32Div(): this { return this.emit(OP.f32Div); }
   /** Pops b, a; pushes i32 1 when a ≤ b (0 for NaN). */
   f32Le(): this { return this.emit(OP.f32Le); }
   /** Pops an address; pushes the float32 at address + offset (4-byte aligned). */
@@ -185,6 +187,8 @@ export class FunctionBuilder {
   f64Sub(): this { return this.emit(OP.f64Sub); }
   f64Mul(): this { return this.emit(OP.f64Mul); }
   f64Div(): this { return this.emit(OP.f64Div); }
+  /** √x, correctly rounded (as `Math.sqrt`). */
+  f64Sqrt(): this { return this.emit(OP.f64Sqrt); }
   /** Pops b, a; pushes i32 1 when a ≤ b (0 for NaN). */
   f64Le(): this { return this.emit(OP.f64Le); }
   /** Pops a float32; pushes it as a float64 (exact). */
@@ -218,6 +222,8 @@ export class FunctionBuilder {
   f32x4Sub(): this { return this.simd(SIMD.f32x4Sub); }
   /** Lane-wise a · b. */
   f32x4Mul(): this { return this.simd(SIMD.f32x4Mul); }
+  /** Lane-wise a / b. */
+  f32x4Div(): this { return this.simd(SIMD.f32x4Div); }
   /** Lane-wise a ≤ b: all ones where true, zeros where false (and where either is NaN). */
   f32x4Le(): this { return this.simd(SIMD.f32x4Le); }
   /** Pops an address; pushes the 8 bytes there (two float32) in the low half, zeros in the high. */
@@ -239,6 +245,10 @@ export class FunctionBuilder {
   f64x2Sub(): this { return this.simd(SIMD.f64x2Sub); }
   /** Lane-wise a · b, in float64. */
   f64x2Mul(): this { return this.simd(SIMD.f64x2Mul); }
+  /** Lane-wise a / b, in float64. */
+  f64x2Div(): this { return this.simd(SIMD.f64x2Div); }
+  /** Lane-wise √x, in float64, correctly rounded. */
+  f64x2Sqrt(): this { return this.simd(SIMD.f64x2Sqrt); }
   /** Lane-wise a ≤ b, in float64: all ones where true, zeros where false or NaN. */
   f64x2Le(): this { return this.simd(SIMD.f64x2Le); }
   /** The low two float32 lanes as two float64 lanes (exact). */

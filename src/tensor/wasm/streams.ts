@@ -1,0 +1,93 @@
+/**
+ * Float32 arithmetic over long packed arrays in WebAssembly SIMD, four lanes at a time:
+ *
+ *     out[i] = a[i] ∘ b[i]        ∘ ∈ {+, −, ×, ÷}
+ *
+ * the same-shape path of the elementwise ops `add`, `sub`, `mul` and `div` for float32 tensors,
+ * and the engine's accumulation of a leaf's gradient (grad ← grad + dx). Shapes: a, b, out hold
+ * n float32 each.
+ *
+ * The same bits as the JavaScript loops. Those read float32, compute in float64 and round once
+ * when they store; for +, −, × and ÷ of two float32 numbers that is the correctly rounded float32
+ * result (float64 carries more than twice float32's 24 bits, so rounding twice cannot differ from
+ * rounding once), which is what `f32x4.add` and its siblings compute. A property test holds each
+ * op equal to its loop, including ±0, NaN and ±∞.
+ *
+ * Why: these loops are bound by memory in principle, but a JavaScript loop over a Float32Array
+ * converts every element to float64 and checks every index; measured on [1024, 512] (the SAE's
+ * latents, whose two gradients the engine adds), the JavaScript add took 1.3–3 ms and the copies
+ * in and out of the module's memory plus the kernel about a third of that.
+ *
+ * @module
+ */
+import { KernelArena, layoutRegions } from './arena.js';
+import { matmulBackend, wasmSimdAvailable } from './backend.js';
+import { FunctionBuilder, ModuleBuilder } from './emitter.js';
+
+/** The ops with a float32 lane instruction that rounds as the JavaScript loop. */
+export type StreamOp = 'add' | 'sub' | 'mul' | 'div';
+
+const STREAM_OPS: readonly StreamOp[] = ['add', 'sub', 'mul', 'div'];
+
+/** `op(a, b, out, n)`: out[i] = a[i] ∘ b[i] for i < n, byte addresses; four lanes, then one at a time. */
+function emitStream(op: StreamOp): FunctionBuilder {
+  const fn = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
+  const [a, b, out, n] = fn.params.map((_, i) => fn.param(i, 'i32'));
+  const i = fn.local('i32');
+  const quadsEnd = fn.local('i32');
+  const lanes = { add: () => fn.f32x4Add(), sub: () => fn.f32x4Sub(), mul: () => fn.f32x4Mul(), div: () => fn.f32x4Div() }[op];
+  const scalar = { add: () => fn.f32Add(), sub: () => fn.f32Sub(), mul: () => fn.f32Mul(), div: () => fn.f32Div() }[op];
+  /** Pushes `base + 4·i`. */
+  const at = (base: typeof a) => fn.localGet(base).localGet(i).i32Const(4).i32Mul().i32Add();
+  fn.localGet(n).i32Const(-4).i32And().localSet(quadsEnd);
+  fn.forRange(i, 0, quadsEnd, 4, () => {
+    at(out); at(a).v128Load(); at(b).v128Load(); lanes(); fn.v128Store();
+  });
+  fn.forRange(i, quadsEnd, n, 1, () => {
+    at(out); at(a).f32Load(); at(b).f32Load(); scalar(); fn.f32Store();
+  });
+  return fn;
+}
+
+/** The module's bytes: one function per op, named after it, and one memory. */
+export function emitStreamsModule(): Uint8Array<ArrayBuffer> {
+  const module = new ModuleBuilder();
+  for (const op of STREAM_OPS) module.addFunction(op, emitStream(op));
+  module.addMemory(1);
+  return module.bytes();
+}
+
+type StreamExports = { memory: WebAssembly.Memory } & Record<StreamOp, (a: number, b: number, out: number, n: number) => void>;
+
+/** Runs the streams on JavaScript arrays: copies a and b in, runs the op, copies out back. */
+export class Streams {
+  private readonly arena = new KernelArena<StreamExports>(emitStreamsModule());
+
+  /** out[oo + i] = A[ao + i] ∘ B[bo + i] for i < n (out may be A or B: it is written last). */
+  binary(op: StreamOp, A: Float32Array, ao: number, B: Float32Array, bo: number, out: Float32Array, oo: number, n: number): void {
+    const [a, b, end] = layoutRegions([4 * n, 4 * n]);
+    this.arena.reserve(end);
+    const { f32, exports } = this.arena;
+    f32.set(A.subarray(ao, ao + n), a / 4);
+    f32.set(B.subarray(bo, bo + n), b / 4);
+    exports[op](a, b, a, n); // in place over a's copy
+    out.set(f32.subarray(a / 4, a / 4 + n), oo);
+  }
+}
+
+/** Entries below which the JavaScript loops run under `'auto'` (there the copies cost more). */
+export const STREAMS_MIN_ENTRIES = 16384;
+
+let instance: Streams | null | undefined;
+
+/**
+ * The SIMD streams when the kernel backend allows them for `entries` entries, else null (run the
+ * JavaScript loop): null under `'js'`, where WebAssembly SIMD cannot run, and under `'auto'`
+ * below {@link STREAMS_MIN_ENTRIES}. The caller checks that its arrays are float32.
+ */
+export function streamsFor(entries: number): Streams | null {
+  const backend = matmulBackend();
+  if (backend === 'js' || (backend === 'auto' && entries < STREAMS_MIN_ENTRIES)) return null;
+  if (instance === undefined) instance = wasmSimdAvailable() ? new Streams() : null;
+  return instance;
+}

@@ -1,0 +1,82 @@
+/**
+ * The float32 streams (src/tensor/wasm/streams.ts) give the same bits as the JavaScript loops:
+ * add, sub, mul and div on packed operands (with offsets, as views of a larger buffer), sizes that
+ * are not multiples of four, and ±0, NaN, ±∞, subnormals and overflow among the entries; and the
+ * engine's accumulation of a leaf's gradient.
+ */
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parameter, sum, mul as mulOp } from '../../src/autograd/index.js';
+import { add, div, mul, sub } from '../../src/tensor/elementwise.js';
+import { type MatmulBackend, setMatmulBackend } from '../../src/tensor/matmul.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { STREAMS_MIN_ENTRIES, emitStreamsModule, streamsFor } from '../../src/tensor/wasm/streams.js';
+
+afterEach(() => {
+  setMatmulBackend('auto');
+});
+
+const entryArb = fc.oneof(
+  { weight: 10, arbitrary: fc.float({ noNaN: false }) },
+  { weight: 1, arbitrary: fc.constantFrom(0, -0, Number.NaN, Infinity, -Infinity, 1e-45, -1e-45, 3e38) },
+);
+
+/** A packed float32 tensor of n entries that starts `skip` entries into its buffer. */
+function viewArb(n: number): fc.Arbitrary<Tensor> {
+  return fc.tuple(fc.integer({ min: 0, max: 3 }), fc.array(entryArb, { minLength: n + 3, maxLength: n + 3 }))
+    .map(([skip, values]) => new Tensor(Float32Array.from(values), [n], undefined, skip));
+}
+
+function under<T>(backend: MatmulBackend, f: () => T): T {
+  const previous = setMatmulBackend(backend);
+  try {
+    return f();
+  } finally {
+    setMatmulBackend(previous);
+  }
+}
+
+function expectSameBits(actual: Tensor, expected: Tensor): void {
+  const a = actual.toTypedArray();
+  const e = expected.toTypedArray();
+  expect(a.length).toBe(e.length);
+  for (let i = 0; i < e.length; i++) {
+    if (!Object.is(a[i], e[i])) throw new Error(`entry ${i}: ${a[i]} from WebAssembly, ${e[i]} from JavaScript`);
+  }
+}
+
+describe('the float32 streams', () => {
+  it('the module validates', () => {
+    expect(WebAssembly.validate(emitStreamsModule())).toBe(true);
+  });
+
+  it('add, sub, mul and div equal the JavaScript loops bit for bit', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 41 }).chain((n) => fc.tuple(viewArb(n), viewArb(n))),
+      fc.constantFrom(add, sub, mul, div),
+      ([a, b], op) => {
+        expectSameBits(under('wasm', () => op(a, b)), under('js', () => op(a, b)));
+      }), { numRuns: 300 });
+  });
+
+  it("a leaf's gradient accumulated over two uses is the same under either backend", () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 23 }).chain((n) => fc.tuple(viewArb(n), viewArb(n), viewArb(n))), ([x, w1, w2]) => {
+      const grads = (backend: MatmulBackend): Tensor => under(backend, () => {
+        const leaf = parameter(new Tensor(x.toTypedArray(), x.shape.slice()));
+        sum(mulOp(leaf, w1)).backward();
+        sum(mulOp(leaf, w2)).backward(); // the second backward adds into the leaf's own buffer
+        return leaf.grad as Tensor;
+      });
+      expectSameBits(grads('wasm'), grads('js'));
+    }), { numRuns: 100 });
+  });
+
+  it("runs under 'wasm' at any size, under 'auto' from STREAMS_MIN_ENTRIES entries, and never under 'js'", () => {
+    under('wasm', () => expect(streamsFor(1)).not.toBeNull());
+    under('auto', () => {
+      expect(streamsFor(STREAMS_MIN_ENTRIES - 1)).toBeNull();
+      expect(streamsFor(STREAMS_MIN_ENTRIES)).not.toBeNull();
+    });
+    under('js', () => expect(streamsFor(1 << 20)).toBeNull());
+  });
+});
