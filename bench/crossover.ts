@@ -16,7 +16,8 @@ const CASES: Case[] = [
   [[8, 4], [4, 4], false, false], [[4, 4], [4, 4], false, false], [[8, 8], [8, 8], false, false],
   [[16, 4], [4, 16], false, false], [[16, 16], [16, 16], false, false], [[64, 3], [3, 64], false, false],
   // The toy model's products (n = 5, m = 2 and n = 100, m = 20; one instance of the batch).
-  [[1024, 5], [5, 2], false, false], [[1024, 2], [2, 5], false, false], [[1024, 2], [1024, 5], true, false],
+  [[1024, 5], [5, 2], false, false], [[1024, 5], [2, 5], false, true], [[1024, 2], [2, 5], false, false], [[1024, 2], [1024, 5], true, false],
+  [[1024, 5], [5, 1], false, false], [[1024, 100], [100, 2], false, false],
   [[1024, 100], [20, 100], false, true], [[1024, 20], [20, 100], false, false], [[1024, 20], [1024, 100], true, false],
   // Few rows.
   [[1, 512], [512, 512], false, false], [[512, 1], [512, 512], true, false], [[2, 512], [512, 512], false, false],

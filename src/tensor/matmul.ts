@@ -408,18 +408,19 @@ export function lastMatmulKernel(): MatmulKernel {
 /**
  * The WebAssembly driver when this float32 product should run on it, else null.
  *
- * Under `'auto'` the product must pay for its packing. Measured (Node 20, one core of the
- * project's machine, loaded by other jobs; `npx tsx bench/crossover.ts`): WebAssembly
- * already wins at 16×4 @ 4×16 (2.1 vs 2.9 µs) and 8×8 @ 8×8 (2.6 vs 4.0 µs) and by 4–16× on the
- * toy model's and the SAE's products, but loses on a handful of multiply-adds (8×4 @ 4×4: 6.3 vs
- * 1.2 µs), and ties or loses where padding to the 4×8 tile multiplies the work: one row (M = 1:
- * 187 vs 211 µs at 1×512 @ 512×512, 656 vs 371 µs transposed) or two columns ([1024,5] @ [5,2]:
- * 12.6 vs 12.3 µs).
+ * Under `'auto'` the product must pay for its packing: at least {@link WASM_MIN_WORK}
+ * multiply-adds. Measured with `npx tsx bench/crossover.ts` (Node 20, one core of the project's
+ * machine), WebAssembly loses only on a handful of multiply-adds (4×4 @ 4×4: 1.6 vs 1.0 µs),
+ * ties at 8×8 @ 8×8 (2.6 vs 2.7 µs) and wins from 16×4 @ 4×16 (3.3 vs 4.5 µs) up: 7–8× on the
+ * toy model's n = 100 products and the SAE's. It wins even where the 4×8 tile pads most of its
+ * work away: one column ([1024,5] @ [5,1]: 16.2 vs 19.6 µs), two ([1024,5] @ [5,2]: 16.9 vs
+ * 30.6 µs), one row ([1,512] @ [512,512]: 255 vs 416 µs; transposed, 327 vs 761 µs). (An
+ * earlier machine, an AMD EPYC, measured those padded cases as ties; none was a clear loss.)
  */
 function useWasm(M: number, K: number, N: number): WasmGemm | null {
   const backend = matmulBackend();
   if (backend === 'js') return null;
-  if (backend === 'auto' && (M * N * K < WASM_MIN_WORK || M < WASM_MIN_ROWS || N < WASM_MIN_COLUMNS)) return null;
+  if (backend === 'auto' && M * N * K < WASM_MIN_WORK) return null;
   const gemm = wasmGemm();
   if (gemm === null || gemm.bytesNeeded(M, K, N) > MAX_MEMORY_BYTES) return null;
   return gemm;
@@ -427,10 +428,6 @@ function useWasm(M: number, K: number, N: number): WasmGemm | null {
 
 /** See `useWasm`: the smallest product (M·N·K multiply-adds) that runs faster in WebAssembly. */
 const WASM_MIN_WORK = 1024;
-/** See `useWasm`: one-row products stay in JS (the tile pads them to 4 rows). */
-const WASM_MIN_ROWS = 2;
-/** See `useWasm`: products of one or two columns stay in JS (the tile pads them to 8 columns). */
-const WASM_MIN_COLUMNS = 3;
 
 /**
  * `C = A·B` for one M×K by K×N product into `out` at `cStart` (row-major, row stride N), with A
