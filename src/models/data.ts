@@ -33,6 +33,7 @@
 import { fail } from '../tensor/errors.js';
 import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
+import { featuresWasmFor } from './features-wasm.js';
 
 /** What {@link generateFeatures} draws. */
 export interface FeatureOptions {
@@ -125,6 +126,12 @@ export function generateFeatures(options: FeatureOptions): Tensor {
       // Dense: one uniform u per entry, drawn in bulk (the generator's fill loop keeps its state
       // in registers). The entry is present when u < p, and then u/p is its value: given u < p,
       // u is uniform on [0, p), so u/p is uniform on [0, 1). One draw serves as coin and value.
+      // The same numbers in one pass of WebAssembly, where the kernel backend allows (features-wasm.ts).
+      const wasm = featuresWasmFor(run);
+      if (wasm !== null) {
+        wasm.fillKept(block, p, signed, rng);
+        continue;
+      }
       rng.fillUniform(block);
       if (p < 1 || signed) keepBelow(block, p, signed);
       continue;

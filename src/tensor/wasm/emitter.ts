@@ -13,7 +13,7 @@
  * innermost): to the end of a block (a `break`), or back to the start of a loop (a `continue`).
  *
  * What is here is what the kernels need and no more: locals, blocks, loops and branches, i32
- * arithmetic and comparisons, f32 and f64 scalars, f32, f64 and v128 loads and stores, and of the
+ * arithmetic, bit operations and comparisons, f32 and f64 scalars, f32, f64 and v128 loads and stores, and of the
  * SIMD128 proposal (which every current engine ships) the f32x4 lanes (four float32) for the
  * matmul and the fused float32 ops, and the f64x2 lanes (two float64) for fused ops that must
  * round exactly as their JavaScript reference, which computes in float64. The module holds
@@ -46,7 +46,9 @@ const OP = {
   f32Load: 0x2a, f64Load: 0x2b, f32Store: 0x38, f64Store: 0x39,
   i32Const: 0x41, f32Const: 0x43, f64Const: 0x44,
   i32Eqz: 0x45, i32Eq: 0x46, i32Ne: 0x47, i32LtS: 0x48, i32LtU: 0x49, i32GtS: 0x4a, i32GtU: 0x4b, i32GeS: 0x4e, i32GeU: 0x4f,
-  i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32And: 0x71, i32Shl: 0x74,
+  i32Load: 0x28, i32Store: 0x36,
+  i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32And: 0x71, i32Or: 0x72, i32Xor: 0x73, i32Shl: 0x74, i32ShrU: 0x76, i32Rotl: 0x77,
+  f64ConvertI32U: 0xb8,
   f32Le: 0x5f, f64Le: 0x65,
   f32Add: 0x92, f32Sub: 0x93, f32Mul: 0x94, f32Div: 0x95, f64Sqrt: 0x9f,
   f64Add: 0xa0, f64Sub: 0xa1, f64Mul: 0xa2, f64Div: 0xa3,
@@ -157,7 +159,17 @@ export class FunctionBuilder {
   i32Sub(): this { return this.emit(OP.i32Sub); }
   i32Mul(): this { return this.emit(OP.i32Mul); }
   i32And(): this { return this.emit(OP.i32And); }
+  i32Or(): this { return this.emit(OP.i32Or); }
+  i32Xor(): this { return this.emit(OP.i32Xor); }
   i32Shl(): this { return this.emit(OP.i32Shl); }
+  /** Shift right, filling with zeros (JavaScript's `>>>`). */
+  i32ShrU(): this { return this.emit(OP.i32ShrU); }
+  /** Rotate left: (x << k) | (x >>> (32 − k)). */
+  i32Rotl(): this { return this.emit(OP.i32Rotl); }
+  /** Pops an address; pushes the i32 at address + offset. */
+  i32Load(offset = 0): this { return this.emit(OP.i32Load, ...memarg(2, offset)); }
+  /** Pops an address and an i32; stores it at address + offset. */
+  i32Store(offset = 0): this { return this.emit(OP.i32Store, ...memarg(2, offset)); }
   i32Eqz(): this { return this.emit(OP.i32Eqz); }
   i32Eq(): this { return this.emit(OP.i32Eq); }
   i32Ne(): this { return this.emit(OP.i32Ne); }
@@ -191,6 +203,8 @@ export class FunctionBuilder {
   f64Sqrt(): this { return this.emit(OP.f64Sqrt); }
   /** Pops b, a; pushes i32 1 when a ≤ b (0 for NaN). */
   f64Le(): this { return this.emit(OP.f64Le); }
+  /** Pops an i32 read as unsigned; pushes it as a float64 (exact). */
+  f64ConvertI32U(): this { return this.emit(OP.f64ConvertI32U); }
   /** Pops a float32; pushes it as a float64 (exact). */
   f64PromoteF32(): this { return this.emit(OP.f64PromoteF32); }
   /** Pops a float64; pushes it rounded to the nearest float32 (as `Math.fround`). */

@@ -1,0 +1,64 @@
+/**
+ * generateFeatures' dense draw in WebAssembly (src/models/features-wasm.ts) gives the same batch
+ * as the JavaScript path, bit for bit, and leaves the generator in the same state.
+ */
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateFeatures } from '../../src/models/data.js';
+import { FEATURES_WASM_MIN_ENTRIES, emitFeaturesModule, featuresWasmFor } from '../../src/models/features-wasm.js';
+import { type MatmulBackend, setMatmulBackend } from '../../src/tensor/matmul.js';
+import { Rng } from '../../src/tensor/random.js';
+
+afterEach(() => {
+  setMatmulBackend('auto');
+});
+
+function draw(backend: MatmulBackend, options: { instances: number; batch: number; features: number; density: number[]; signed: boolean; seed: number }) {
+  const previous = setMatmulBackend(backend);
+  try {
+    const rng = new Rng(options.seed);
+    const { instances, batch, features, density } = options;
+    const first = generateFeatures({ instances, batch, features, density, rng, values: options.signed ? 'signed' : 'unit' });
+    const second = generateFeatures({ instances, batch, features, density, rng, values: options.signed ? 'signed' : 'unit' });
+    return { values: [...first.toTypedArray(), ...second.toTypedArray()], state: rng.getState() };
+  } finally {
+    setMatmulBackend(previous);
+  }
+}
+
+describe("generateFeatures' WebAssembly draw", () => {
+  it('the module validates', () => {
+    expect(WebAssembly.validate(emitFeaturesModule())).toBe(true);
+  });
+
+  it('draws the same batch as the JavaScript path, and leaves the generator in the same state', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 3 }).chain((instances) => fc.record({
+        instances: fc.constant(instances),
+        batch: fc.integer({ min: 1, max: 40 }),
+        features: fc.integer({ min: 1, max: 9 }),
+        // Dense densities take the kernel; sparse ones (≤ 0.1) jump in JavaScript on both paths.
+        density: fc.array(fc.oneof(fc.constant(1), fc.double({ min: 0.02, max: 1, noNaN: true })), { minLength: instances, maxLength: instances }),
+        signed: fc.boolean(),
+        seed: fc.integer({ min: 0, max: 2 ** 31 }),
+      })),
+      (options) => {
+        const wasm = draw('wasm', options);
+        const js = draw('js', options);
+        expect(wasm.state).toEqual(js.state);
+        wasm.values.forEach((value, i) => {
+          if (!Object.is(value, js.values[i])) throw new Error(`entry ${i}: ${value} from WebAssembly, ${js.values[i]} from JavaScript`);
+        });
+      }), { numRuns: 150 });
+  });
+
+  it("runs under 'wasm' at any size, under 'auto' from FEATURES_WASM_MIN_ENTRIES entries, and never under 'js'", () => {
+    setMatmulBackend('wasm');
+    expect(featuresWasmFor(1)).not.toBeNull();
+    setMatmulBackend('auto');
+    expect(featuresWasmFor(FEATURES_WASM_MIN_ENTRIES - 1)).toBeNull();
+    expect(featuresWasmFor(FEATURES_WASM_MIN_ENTRIES)).not.toBeNull();
+    setMatmulBackend('js');
+    expect(featuresWasmFor(1 << 20)).toBeNull();
+  });
+});
