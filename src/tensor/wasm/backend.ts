@@ -1,15 +1,19 @@
 /**
- * Which matmul kernels run: the WebAssembly SIMD kernel, the JavaScript ones, or a choice by size.
+ * Which kernels run: the WebAssembly SIMD ones, the JavaScript ones, or a choice by size. The
+ * switch is named for the matmul, its first kernel; it also governs the streaming kernels that
+ * followed it (the fused training ops, Adam's update, float32 add/sub/mul/div, the features'
+ * draw), each of which gives the same bits as its JavaScript loop.
  *
  * - `'auto'` (the default): float32 products big enough to pay for packing run in WebAssembly
- *   (see `wasmPays` in matmul.ts for the measured crossover); everything else in JavaScript.
- * - `'js'`: the JavaScript kernels only. Results are correct everywhere; this is the comparison
- *   a learner can make, and what runs where WebAssembly SIMD is missing.
+ *   (see `useWasm` in matmul.ts for the measured crossover), and each streaming kernel from a
+ *   few thousand entries; everything else in JavaScript.
+ * - `'js'`: the JavaScript kernels and loops only. Results are correct everywhere; this is the
+ *   comparison a learner can make, and what runs where WebAssembly SIMD is missing.
  * - `'wasm'`: every float32 product of at least one element in WebAssembly, however small (for
  *   tests of the kernel on tiny and ragged shapes). Float64 stays in JavaScript.
  *
  * Two switches choose it: {@link setMatmulBackend} in code, and the environment variable
- * `SUPERPOSITION_MATMUL=js|wasm|auto`, read once, at the first product, where an environment
+ * `SUPERPOSITION_MATMUL=js|wasm|auto`, read once, at the first kernel call, where an environment
  * exists (`globalThis.process?.env`; browsers have none and get `'auto'`). The function wins
  * over the variable.
  *
