@@ -24,7 +24,7 @@
  */
 import type { Rng } from '../tensor/random.js';
 import { KernelArena, layoutRegions } from '../tensor/wasm/arena.js';
-import { matmulBackend, wasmSimdAvailable } from '../tensor/wasm/backend.js';
+import { KernelSlot } from '../tensor/wasm/backend.js';
 import { FunctionBuilder, ModuleBuilder } from '../tensor/wasm/emitter.js';
 
 const TWO_POW_24 = 2 ** 24;
@@ -106,19 +106,15 @@ export class FeaturesWasm {
   }
 }
 
-/** Entries below which the JavaScript loops run under `'auto'`. */
+/** Entries below which `'auto'` runs the JavaScript loops. */
 export const FEATURES_WASM_MIN_ENTRIES = 4096;
 
-let instance: FeaturesWasm | null | undefined;
+const SLOT = new KernelSlot(() => new FeaturesWasm(), FEATURES_WASM_MIN_ENTRIES);
 
 /**
- * The kernel when the kernel backend allows it for a block of `entries` entries, else null: null
- * under `'js'`, where WebAssembly cannot run, and under `'auto'` below
- * {@link FEATURES_WASM_MIN_ENTRIES}.
+ * The kernel when the kernel backend allows it for a block of `entries` entries, else null (run
+ * the JavaScript loops); see `KernelSlot`.
  */
 export function featuresWasmFor(entries: number): FeaturesWasm | null {
-  const backend = matmulBackend();
-  if (backend === 'js' || (backend === 'auto' && entries < FEATURES_WASM_MIN_ENTRIES)) return null;
-  if (instance === undefined) instance = wasmSimdAvailable() ? new FeaturesWasm() : null;
-  return instance;
+  return SLOT.for(entries);
 }

@@ -33,9 +33,61 @@
  * @module
  */
 import type { TypedArray } from '../tensor/dtype.js';
-import { matmulBackend, wasmSimdAvailable } from '../tensor/wasm/backend.js';
+import { KernelSlot } from '../tensor/wasm/backend.js';
 import { KernelArena, layoutRegions as layout } from '../tensor/wasm/arena.js';
 import { FunctionBuilder, type Local, ModuleBuilder } from '../tensor/wasm/emitter.js';
+
+/**
+ * The loops every kernel here walks its operands with, emitted once:
+ *
+ *     for k < I:  row = k·n·rowBytes;  start(k)
+ *       for s < B:
+ *         for i in steps of `lanes` while a whole step fits:  vector(at = row + i·rowBytes)
+ *         for the rest of i, one at a time:                    scalar(at = row + i·rowBytes)
+ *       end(k)
+ *
+ * `at` addresses feature i in the per-instance rows (b, c, w, db), whose entries are `rowBytes`
+ * wide; the bodies walk their [I, B, n] operands themselves, with {@link advance}.
+ */
+interface RowWalk {
+  instances: Local<'i32'>;
+  batch: Local<'i32'>;
+  features: Local<'i32'>;
+  rowBytes: 4 | 8;
+  lanes: 2 | 4;
+  start?: (k: Local<'i32'>, row: Local<'i32'>) => void;
+  end?: (k: Local<'i32'>) => void;
+  vector: (at: Local<'i32'>) => void;
+  scalar: (at: Local<'i32'>) => void;
+}
+
+function walkRows(fn: FunctionBuilder, walk: RowWalk): void {
+  const k = fn.local('i32');
+  const s = fn.local('i32');
+  const i = fn.local('i32');
+  const row = fn.local('i32');
+  const vectorEnd = fn.local('i32'); // features rounded down to whole steps
+  const at = fn.local('i32');
+  const setAt = () => fn.localGet(row).localGet(i).i32Const(walk.rowBytes).i32Mul().i32Add().localSet(at);
+  fn.localGet(walk.features).i32Const(-walk.lanes).i32And().localSet(vectorEnd);
+  fn.forRange(k, 0, walk.instances, 1, () => {
+    fn.localGet(k).localGet(walk.features).i32Mul().i32Const(walk.rowBytes).i32Mul().localSet(row);
+    walk.start?.(k, row);
+    fn.forRange(s, 0, walk.batch, 1, () => {
+      fn.forRange(i, 0, vectorEnd, walk.lanes, () => { setAt(); walk.vector(at); });
+      fn.forRange(i, vectorEnd, walk.features, 1, () => { setAt(); walk.scalar(at); });
+    });
+    walk.end?.(k);
+  });
+}
+
+/** Zeroes instance k's float64 row of `db` (n entries from byte `row`). */
+function zeroRow(fn: FunctionBuilder, db: Local<'i32'>, row: Local<'i32'>, features: Local<'i32'>): void {
+  const i = fn.local('i32');
+  fn.forRange(i, 0, features, 1, () => {
+    fn.localGet(db).localGet(row).i32Add().localGet(i).i32Const(8).i32Mul().i32Add().f64Const(0).f64Store();
+  });
+}
 
 /**
  * `readoutLoss(z, t, b, w, totals, instances, batch, features)`: for each instance k,
@@ -46,46 +98,35 @@ import { FunctionBuilder, type Local, ModuleBuilder } from '../tensor/wasm/emitt
 function emitReadoutLoss(): FunctionBuilder {
   const fn = new FunctionBuilder(['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
   const [z, t, b, w, totals, instances, batch, features] = fn.params.map((_, i) => fn.param(i, 'i32'));
-  const k = fn.local('i32');
-  const s = fn.local('i32');
-  const i = fn.local('i32');
-  const row = fn.local('i32'); // byte offset of instance k's row of b and w
-  const pairsEnd = fn.local('i32'); // features rounded down to even
-  const at = fn.local('i32');
   const v = fn.local('v128');
   const term = fn.local('v128');
   const vs = fn.local('f64');
   const error = fn.local('f64');
   const total = fn.local('f64');
-  fn.localGet(features).i32Const(-2).i32And().localSet(pairsEnd);
-  fn.forRange(k, 0, instances, 1, () => {
-    fn.f64Const(0).localSet(total);
-    fn.localGet(k).localGet(features).i32Mul().i32Const(8).i32Mul().localSet(row);
-    fn.forRange(s, 0, batch, 1, () => {
-      fn.forRange(i, 0, pairsEnd, 2, () => {
-        fn.localGet(row).localGet(i).i32Const(8).i32Mul().i32Add().localSet(at);
-        // v = z + b; term = (w · e) · e with e = t − ReLU(v)
-        fn.localGet(z).v128Load64Zero().f64x2PromoteLow().localGet(b).localGet(at).i32Add().v128Load().f64x2Add().localSet(v);
-        fn.localGet(w).localGet(at).i32Add().v128Load();
-        fn.localGet(t).v128Load64Zero().f64x2PromoteLow();
-        reluF64x2(fn, v);
-        fn.f64x2Sub().localTee(term).f64x2Mul().localGet(term).f64x2Mul().localSet(term);
-        // total = (total + term₀) + term₁: in order, as the loop adds them
-        fn.localGet(total).localGet(term).f64x2ExtractLane(0).f64Add().localGet(term).f64x2ExtractLane(1).f64Add().localSet(total);
-        advance(fn, [z, t], 8);
-      });
-      fn.localGet(pairsEnd).localGet(features).i32LtS().if(() => {
-        fn.localGet(row).localGet(pairsEnd).i32Const(8).i32Mul().i32Add().localSet(at);
-        fn.localGet(z).f32Load().f64PromoteF32().localGet(b).localGet(at).i32Add().f64Load().f64Add().localSet(vs);
-        fn.localGet(t).f32Load().f64PromoteF32();
-        reluF64(fn, vs);
-        fn.f64Sub().localSet(error);
-        fn.localGet(total).localGet(w).localGet(at).i32Add().f64Load();
-        fn.localGet(error).f64Mul().localGet(error).f64Mul().f64Add().localSet(total);
-        advance(fn, [z, t], 4);
-      });
-    });
-    fn.localGet(totals).localGet(k).i32Const(8).i32Mul().i32Add().localGet(total).f64Store();
+  walkRows(fn, {
+    instances, batch, features, rowBytes: 8, lanes: 2,
+    start: () => fn.f64Const(0).localSet(total),
+    vector: (at) => {
+      // v = z + b; term = (w · e) · e with e = t − ReLU(v)
+      fn.localGet(z).v128Load64Zero().f64x2PromoteLow().localGet(b).localGet(at).i32Add().v128Load().f64x2Add().localSet(v);
+      fn.localGet(w).localGet(at).i32Add().v128Load();
+      fn.localGet(t).v128Load64Zero().f64x2PromoteLow();
+      reluF64x2(fn, v);
+      fn.f64x2Sub().localTee(term).f64x2Mul().localGet(term).f64x2Mul().localSet(term);
+      // total = (total + term₀) + term₁: in order, as the loop adds them
+      fn.localGet(total).localGet(term).f64x2ExtractLane(0).f64Add().localGet(term).f64x2ExtractLane(1).f64Add().localSet(total);
+      advance(fn, [z, t], 8);
+    },
+    scalar: (at) => {
+      fn.localGet(z).f32Load().f64PromoteF32().localGet(b).localGet(at).i32Add().f64Load().f64Add().localSet(vs);
+      fn.localGet(t).f32Load().f64PromoteF32();
+      reluF64(fn, vs);
+      fn.f64Sub().localSet(error);
+      fn.localGet(total).localGet(w).localGet(at).i32Add().f64Load();
+      fn.localGet(error).f64Mul().localGet(error).f64Mul().f64Add().localSet(total);
+      advance(fn, [z, t], 4);
+    },
+    end: (k) => fn.localGet(totals).localGet(k).i32Const(8).i32Mul().i32Add().localGet(total).f64Store(),
   });
   return fn;
 }
@@ -116,57 +157,43 @@ function reluF64(fn: FunctionBuilder, x: Local<'f64'>): void {
 function emitReadoutGrad(): FunctionBuilder {
   const fn = new FunctionBuilder(['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
   const [z, t, b, cw, dz, db, instances, batch, features] = fn.params.map((_, i) => fn.param(i, 'i32'));
-  const k = fn.local('i32');
-  const s = fn.local('i32');
-  const i = fn.local('i32');
-  const row = fn.local('i32');
-  const pairsEnd = fn.local('i32'); // features rounded down to even
-  const at = fn.local('i32'); // byte offset of feature i in the float64 rows
   const v = fn.local('v128');
   const off = fn.local('v128'); // all ones in the lanes where v ≤ 0: ReLU is off there
   const g = fn.local('v128');
   const vs = fn.local('f64');
   const gs = fn.local('f64');
-  fn.localGet(features).i32Const(-2).i32And().localSet(pairsEnd);
-  fn.forRange(k, 0, instances, 1, () => {
-    fn.localGet(k).localGet(features).i32Mul().i32Const(8).i32Mul().localSet(row);
-    fn.forRange(i, 0, features, 1, () => {
-      fn.localGet(db).localGet(row).i32Add().localGet(i).i32Const(8).i32Mul().i32Add().f64Const(0).f64Store();
-    });
-    fn.forRange(s, 0, batch, 1, () => {
-      fn.forRange(i, 0, pairsEnd, 2, () => {
-        fn.localGet(row).localGet(i).i32Const(8).i32Mul().i32Add().localSet(at);
-        // v = z + b[i…i+1], two float64 lanes
-        fn.localGet(z).v128Load64Zero().f64x2PromoteLow();
-        fn.localGet(b).localGet(at).i32Add().v128Load().f64x2Add().localSet(v);
-        // g = cw · (t − ReLU(v)), zeroed where v ≤ 0
-        fn.localGet(v).f64Const(0).f64x2Splat().f64x2Le().localSet(off);
-        fn.localGet(cw).localGet(at).i32Add().v128Load();
-        fn.localGet(t).v128Load64Zero().f64x2PromoteLow();
-        fn.localGet(v).localGet(off).v128AndNot().f64x2Sub().f64x2Mul();
-        fn.localGet(off).v128AndNot().localSet(g);
-        fn.localGet(dz).localGet(g).f32x4DemoteZero().v128Store64Low();
-        fn.localGet(db).localGet(at).i32Add();
-        fn.localGet(db).localGet(at).i32Add().v128Load().localGet(g).f64x2Add().v128Store();
-        advance(fn, [z, t, dz], 8);
-      });
-      // The odd feature out, one lane.
-      fn.localGet(pairsEnd).localGet(features).i32LtS().if(() => {
-        fn.localGet(row).localGet(pairsEnd).i32Const(8).i32Mul().i32Add().localSet(at);
-        fn.localGet(z).f32Load().f64PromoteF32().localGet(b).localGet(at).i32Add().f64Load().f64Add().localSet(vs);
-        // gs = v ≤ 0 ? 0 : cw · (t − ReLU(v))
-        fn.f64Const(0);
-        fn.localGet(cw).localGet(at).i32Add().f64Load();
-        fn.localGet(t).f32Load().f64PromoteF32();
-        reluF64(fn, vs);
-        fn.f64Sub().f64Mul();
-        fn.localGet(vs).f64Const(0).f64Le().select().localSet(gs);
-        fn.localGet(dz).localGet(gs).f32DemoteF64().f32Store();
-        fn.localGet(db).localGet(at).i32Add();
-        fn.localGet(db).localGet(at).i32Add().f64Load().localGet(gs).f64Add().f64Store();
-        advance(fn, [z, t, dz], 4);
-      });
-    });
+  walkRows(fn, {
+    instances, batch, features, rowBytes: 8, lanes: 2,
+    start: (_, row) => zeroRow(fn, db, row, features),
+    vector: (at) => {
+      // v = z + b[i…i+1], two float64 lanes
+      fn.localGet(z).v128Load64Zero().f64x2PromoteLow();
+      fn.localGet(b).localGet(at).i32Add().v128Load().f64x2Add().localSet(v);
+      // g = cw · (t − ReLU(v)), zeroed where v ≤ 0
+      fn.localGet(v).f64Const(0).f64x2Splat().f64x2Le().localSet(off);
+      fn.localGet(cw).localGet(at).i32Add().v128Load();
+      fn.localGet(t).v128Load64Zero().f64x2PromoteLow();
+      fn.localGet(v).localGet(off).v128AndNot().f64x2Sub().f64x2Mul();
+      fn.localGet(off).v128AndNot().localSet(g);
+      fn.localGet(dz).localGet(g).f32x4DemoteZero().v128Store64Low();
+      fn.localGet(db).localGet(at).i32Add();
+      fn.localGet(db).localGet(at).i32Add().v128Load().localGet(g).f64x2Add().v128Store();
+      advance(fn, [z, t, dz], 8);
+    },
+    scalar: (at) => {
+      fn.localGet(z).f32Load().f64PromoteF32().localGet(b).localGet(at).i32Add().f64Load().f64Add().localSet(vs);
+      // gs = v ≤ 0 ? 0 : cw · (t − ReLU(v))
+      fn.f64Const(0);
+      fn.localGet(cw).localGet(at).i32Add().f64Load();
+      fn.localGet(t).f32Load().f64PromoteF32();
+      reluF64(fn, vs);
+      fn.f64Sub().f64Mul();
+      fn.localGet(vs).f64Const(0).f64Le().select().localSet(gs);
+      fn.localGet(dz).localGet(gs).f32DemoteF64().f32Store();
+      fn.localGet(db).localGet(at).i32Add();
+      fn.localGet(db).localGet(at).i32Add().f64Load().localGet(gs).f64Add().f64Store();
+      advance(fn, [z, t, dz], 4);
+    },
   });
   return fn;
 }
@@ -178,33 +205,22 @@ function emitReadoutGrad(): FunctionBuilder {
 function emitShiftedRelu(): FunctionBuilder {
   const fn = new FunctionBuilder(['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
   const [z, c, b, y, instances, batch, features] = fn.params.map((_, i) => fn.param(i, 'i32'));
-  const k = fn.local('i32');
-  const s = fn.local('i32');
-  const i = fn.local('i32');
-  const row = fn.local('i32');
-  const quadsEnd = fn.local('i32');
-  const at = fn.local('i32');
   const v = fn.local('v128');
   const vs = fn.local('f32');
-  fn.localGet(features).i32Const(-4).i32And().localSet(quadsEnd);
-  fn.forRange(k, 0, instances, 1, () => {
-    fn.localGet(k).localGet(features).i32Mul().i32Const(4).i32Mul().localSet(row);
-    fn.forRange(s, 0, batch, 1, () => {
-      fn.forRange(i, 0, quadsEnd, 4, () => {
-        fn.localGet(row).localGet(i).i32Const(4).i32Mul().i32Add().localSet(at);
-        fn.localGet(z).v128Load().localGet(c).localGet(at).i32Add().v128Load().f32x4Sub();
-        fn.localGet(b).localGet(at).i32Add().v128Load().f32x4Add().localSet(v);
-        fn.localGet(y).localGet(v).localGet(v).f32Const(0).f32x4Splat().f32x4Le().v128AndNot().v128Store();
-        advance(fn, [z, y], 16);
-      });
-      fn.forRange(i, quadsEnd, features, 1, () => {
-        fn.localGet(row).localGet(i).i32Const(4).i32Mul().i32Add().localSet(at);
-        fn.localGet(z).f32Load().localGet(c).localGet(at).i32Add().f32Load().f32Sub();
-        fn.localGet(b).localGet(at).i32Add().f32Load().f32Add().localSet(vs);
-        fn.localGet(y).f32Const(0).localGet(vs).localGet(vs).f32Const(0).f32Le().select().f32Store();
-        advance(fn, [z, y], 4);
-      });
-    });
+  walkRows(fn, {
+    instances, batch, features, rowBytes: 4, lanes: 4,
+    vector: (at) => {
+      fn.localGet(z).v128Load().localGet(c).localGet(at).i32Add().v128Load().f32x4Sub();
+      fn.localGet(b).localGet(at).i32Add().v128Load().f32x4Add().localSet(v);
+      fn.localGet(y).localGet(v).localGet(v).f32Const(0).f32x4Splat().f32x4Le().v128AndNot().v128Store();
+      advance(fn, [z, y], 16);
+    },
+    scalar: (at) => {
+      fn.localGet(z).f32Load().localGet(c).localGet(at).i32Add().f32Load().f32Sub();
+      fn.localGet(b).localGet(at).i32Add().f32Load().f32Add().localSet(vs);
+      fn.localGet(y).f32Const(0).localGet(vs).localGet(vs).f32Const(0).f32Le().select().f32Store();
+      advance(fn, [z, y], 4);
+    },
   });
   return fn;
 }
@@ -217,45 +233,31 @@ function emitShiftedRelu(): FunctionBuilder {
 function emitShiftedReluBackward(): FunctionBuilder {
   const fn = new FunctionBuilder(['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
   const [dy, y, dz, db, instances, batch, features] = fn.params.map((_, i) => fn.param(i, 'i32'));
-  const k = fn.local('i32');
-  const s = fn.local('i32');
-  const i = fn.local('i32');
-  const row = fn.local('i32');
-  const quadsEnd = fn.local('i32');
-  const at = fn.local('i32');
   const g = fn.local('f32');
-  /** db[at … at + 16) += the float32 pair at dz + offset, as two float64 lanes. */
-  const addPair = (offset: number) => {
-    fn.localGet(db).localGet(at).i32Add();
-    fn.localGet(db).localGet(at).i32Add().v128Load(2 * offset);
-    fn.localGet(dz).v128Load64Zero(offset).f64x2PromoteLow().f64x2Add().v128Store(2 * offset);
-  };
-  fn.localGet(features).i32Const(-4).i32And().localSet(quadsEnd);
-  fn.forRange(k, 0, instances, 1, () => {
-    fn.localGet(k).localGet(features).i32Mul().i32Const(8).i32Mul().localSet(row);
-    fn.forRange(i, 0, features, 1, () => {
-      fn.localGet(db).localGet(row).i32Add().localGet(i).i32Const(8).i32Mul().i32Add().f64Const(0).f64Store();
-    });
-    fn.forRange(s, 0, batch, 1, () => {
-      fn.forRange(i, 0, quadsEnd, 4, () => {
-        fn.localGet(row).localGet(i).i32Const(8).i32Mul().i32Add().localSet(at);
-        fn.localGet(dz);
-        fn.localGet(dy).v128Load().localGet(y).v128Load().f32Const(0).f32x4Splat().f32x4Le().v128AndNot();
-        fn.v128Store();
-        addPair(0);
-        addPair(8);
-        advance(fn, [dy, y, dz], 16);
-      });
-      fn.forRange(i, quadsEnd, features, 1, () => {
-        fn.localGet(row).localGet(i).i32Const(8).i32Mul().i32Add().localSet(at);
-        // g = y ≤ 0 ? 0 : dy
-        fn.f32Const(0).localGet(dy).f32Load().localGet(y).f32Load().f32Const(0).f32Le().select().localSet(g);
-        fn.localGet(dz).localGet(g).f32Store();
+  // walkRows addresses db's float64 rows: `at` is 8 bytes per feature.
+  walkRows(fn, {
+    instances, batch, features, rowBytes: 8, lanes: 4,
+    start: (_, row) => zeroRow(fn, db, row, features),
+    vector: (at) => {
+      fn.localGet(dz);
+      fn.localGet(dy).v128Load().localGet(y).v128Load().f32Const(0).f32x4Splat().f32x4Le().v128AndNot();
+      fn.v128Store();
+      // db[i…i+3] += the four as float64, two lanes at a time
+      for (const offset of [0, 8]) {
         fn.localGet(db).localGet(at).i32Add();
-        fn.localGet(db).localGet(at).i32Add().f64Load().localGet(g).f64PromoteF32().f64Add().f64Store();
-        advance(fn, [dy, y, dz], 4);
-      });
-    });
+        fn.localGet(db).localGet(at).i32Add().v128Load(2 * offset);
+        fn.localGet(dz).v128Load64Zero(offset).f64x2PromoteLow().f64x2Add().v128Store(2 * offset);
+      }
+      advance(fn, [dy, y, dz], 16);
+    },
+    scalar: (at) => {
+      // g = y ≤ 0 ? 0 : dy
+      fn.f32Const(0).localGet(dy).f32Load().localGet(y).f32Load().f32Const(0).f32Le().select().localSet(g);
+      fn.localGet(dz).localGet(g).f32Store();
+      fn.localGet(db).localGet(at).i32Add();
+      fn.localGet(db).localGet(at).i32Add().f64Load().localGet(g).f64PromoteF32().f64Add().f64Store();
+      advance(fn, [dy, y, dz], 4);
+    },
   });
   return fn;
 }
@@ -367,22 +369,15 @@ export class FusedSimd {
   }
 }
 
-/**
- * Entries below which the JavaScript loops run under `'auto'`: there the copies in and out and
- * the call cost more than the loop they replace. (At this size either takes microseconds.)
- */
+/** Entries below which `'auto'` runs the JavaScript loops (at this size either takes microseconds). */
 export const FUSED_SIMD_MIN_ENTRIES = 4096;
 
-let instance: FusedSimd | null | undefined;
+const SLOT = new KernelSlot(() => new FusedSimd(), FUSED_SIMD_MIN_ENTRIES);
 
 /**
  * The SIMD driver when the kernel backend allows it for a call of `entries` entries, else null
- * (run the JavaScript loop): null under `'js'`, where WebAssembly SIMD cannot run, or under
- * `'auto'` below {@link FUSED_SIMD_MIN_ENTRIES}. The caller checks that its arrays are float32.
+ * (run the JavaScript loop); see `KernelSlot`. The caller checks that its arrays are float32.
  */
 export function fusedSimdFor(entries: number): FusedSimd | null {
-  const backend = matmulBackend();
-  if (backend === 'js' || (backend === 'auto' && entries < FUSED_SIMD_MIN_ENTRIES)) return null;
-  if (instance === undefined) instance = wasmSimdAvailable() ? new FusedSimd() : null;
-  return instance;
+  return SLOT.for(entries);
 }

@@ -21,7 +21,7 @@
  * @module
  */
 import { KernelArena, layoutRegions } from '../tensor/wasm/arena.js';
-import { matmulBackend, wasmSimdAvailable } from '../tensor/wasm/backend.js';
+import { KernelSlot } from '../tensor/wasm/backend.js';
 import { FunctionBuilder, type Local, ModuleBuilder } from '../tensor/wasm/emitter.js';
 
 /** The update's constants for one step, as adam.ts computes them. */
@@ -145,19 +145,15 @@ export class AdamSimd {
   }
 }
 
-/** Entries below which the JavaScript loop runs under `'auto'` (the copies and the call cost more). */
+/** Entries below which `'auto'` runs the JavaScript loop (the copies and the call cost more). */
 export const ADAM_SIMD_MIN_ENTRIES = 4096;
 
-let instance: AdamSimd | null | undefined;
+const SLOT = new KernelSlot(() => new AdamSimd(), ADAM_SIMD_MIN_ENTRIES);
 
 /**
  * The SIMD update when the kernel backend allows it for a parameter of `entries` entries, else
- * null (run the JavaScript loop): null under `'js'`, where WebAssembly SIMD cannot run, and under
- * `'auto'` below {@link ADAM_SIMD_MIN_ENTRIES}. The caller checks that its arrays are float32.
+ * null (run the JavaScript loop); see `KernelSlot`. The caller checks that its arrays are float32.
  */
 export function adamSimdFor(entries: number): AdamSimd | null {
-  const backend = matmulBackend();
-  if (backend === 'js' || (backend === 'auto' && entries < ADAM_SIMD_MIN_ENTRIES)) return null;
-  if (instance === undefined) instance = wasmSimdAvailable() ? new AdamSimd() : null;
-  return instance;
+  return SLOT.for(entries);
 }

@@ -8,22 +8,21 @@ import { generateFeatures } from '../../src/models/data.js';
 import { FEATURES_WASM_MIN_ENTRIES, emitFeaturesModule, featuresWasmFor } from '../../src/models/features-wasm.js';
 import { type MatmulBackend, setMatmulBackend } from '../../src/tensor/matmul.js';
 import { Rng } from '../../src/tensor/random.js';
+import { expectSameEntries, under } from '../support/backends.js';
 
 afterEach(() => {
   setMatmulBackend('auto');
 });
 
 function draw(backend: MatmulBackend, options: { instances: number; batch: number; features: number; density: number[]; signed: boolean; seed: number }) {
-  const previous = setMatmulBackend(backend);
-  try {
+  return under(backend, () => {
     const rng = new Rng(options.seed);
     const { instances, batch, features, density } = options;
-    const first = generateFeatures({ instances, batch, features, density, rng, values: options.signed ? 'signed' : 'unit' });
-    const second = generateFeatures({ instances, batch, features, density, rng, values: options.signed ? 'signed' : 'unit' });
+    const values = options.signed ? 'signed' : 'unit';
+    const first = generateFeatures({ instances, batch, features, density, rng, values });
+    const second = generateFeatures({ instances, batch, features, density, rng, values });
     return { values: [...first.toTypedArray(), ...second.toTypedArray()], state: rng.getState() };
-  } finally {
-    setMatmulBackend(previous);
-  }
+  });
 }
 
 describe("generateFeatures' WebAssembly draw", () => {
@@ -46,9 +45,7 @@ describe("generateFeatures' WebAssembly draw", () => {
         const wasm = draw('wasm', options);
         const js = draw('js', options);
         expect(wasm.state).toEqual(js.state);
-        wasm.values.forEach((value, i) => {
-          if (!Object.is(value, js.values[i])) throw new Error(`entry ${i}: ${value} from WebAssembly, ${js.values[i]} from JavaScript`);
-        });
+        expectSameEntries(wasm.values, js.values);
       }), { numRuns: 150 });
   });
 

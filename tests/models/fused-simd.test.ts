@@ -9,6 +9,7 @@ import * as ag from '../../src/autograd/index.js';
 import { FUSED_SIMD_MIN_ENTRIES, emitFusedModule, fusedSimdFor } from '../../src/models/fused-simd.js';
 import { reluOfShiftedSum, reluReadoutLoss } from '../../src/models/fused.js';
 import { type MatmulBackend, setMatmulBackend } from '../../src/tensor/matmul.js';
+import { expectSameBits, under } from '../support/backends.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
 const layoutArb = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 11 }));
@@ -22,27 +23,6 @@ const entryArb = fc.oneof(
 function tensorArb(shape: number[], entries: fc.Arbitrary<number> = entryArb): fc.Arbitrary<Tensor> {
   const size = shape.reduce((p, d) => p * d, 1);
   return fc.array(entries, { minLength: size, maxLength: size }).map((values) => new Tensor(Float32Array.from(values), shape));
-}
-
-/** Runs f under a backend and puts the previous one back. */
-function under<T>(backend: MatmulBackend, f: () => T): T {
-  const previous = setMatmulBackend(backend);
-  try {
-    return f();
-  } finally {
-    setMatmulBackend(previous);
-  }
-}
-
-/** Entry by entry with Object.is: NaN matches NaN, and −0 does not match +0. */
-function expectSameBits(actual: Tensor, expected: Tensor): void {
-  expect(actual.dtype).toBe(expected.dtype);
-  expect(actual.shape).toEqual(expected.shape);
-  const a = actual.toTypedArray();
-  const e = expected.toTypedArray();
-  for (let i = 0; i < e.length; i++) {
-    if (!Object.is(a[i], e[i])) throw new Error(`entry ${i}: ${a[i]} from WebAssembly, ${e[i]} from JavaScript`);
-  }
 }
 
 /** Value and gradients of Σ seed ⊙ f(inputs), under one backend. */

@@ -10,6 +10,7 @@ import { ADAM_SIMD_MIN_ENTRIES, adamSimdFor, emitAdamModule } from '../../src/op
 import { Adam, AdamW } from '../../src/optim/index.js';
 import { type MatmulBackend, setMatmulBackend } from '../../src/tensor/matmul.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { expectSameEntries, under } from '../support/backends.js';
 
 afterEach(() => {
   setMatmulBackend('auto');
@@ -42,8 +43,7 @@ const runArb: fc.Arbitrary<Run> = fc.integer({ min: 1, max: 37 }).chain((size) =
 
 /** θ and both moments after the run's steps, under one backend. */
 function train(backend: MatmulBackend, run: Run): Float32Array[] {
-  const previous = setMatmulBackend(backend);
-  try {
+  return under(backend, () => {
     const theta = parameter(new Tensor(Float32Array.from(run.theta), [run.theta.length]));
     const options = { params: [theta], lr: run.lr, betas: run.betas, eps: run.eps, weightDecay: run.weightDecay };
     const optimizer = run.decoupled ? new AdamW(options) : new Adam(options);
@@ -53,9 +53,7 @@ function train(backend: MatmulBackend, run: Run): Float32Array[] {
     }
     const state = optimizer.stateDict().params[0];
     return [theta.data as Float32Array, state.buffers.expAvg.data as Float32Array, state.buffers.expAvgSq.data as Float32Array];
-  } finally {
-    setMatmulBackend(previous);
-  }
+  });
 }
 
 describe("Adam's WebAssembly update", () => {
@@ -67,11 +65,7 @@ describe("Adam's WebAssembly update", () => {
     fc.assert(fc.property(runArb, (run) => {
       const wasm = train('wasm', run);
       const js = train('js', run);
-      ['θ', 'm', 'v'].forEach((name, k) => {
-        for (let i = 0; i < js[k].length; i++) {
-          if (!Object.is(wasm[k][i], js[k][i])) throw new Error(`${name}[${i}]: ${wasm[k][i]} from WebAssembly, ${js[k][i]} from JavaScript`);
-        }
-      });
+      ['θ', 'm', 'v'].forEach((name, k) => expectSameEntries(wasm[k], js[k], name));
     }), { numRuns: 300 });
   });
 

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parameter, sum, mul as mulOp } from '../../src/autograd/index.js';
 import { add, div, mul, sub } from '../../src/tensor/elementwise.js';
 import { type MatmulBackend, setMatmulBackend } from '../../src/tensor/matmul.js';
+import { expectSameBits, under } from '../support/backends.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { STREAMS_MIN_ENTRIES, emitStreamsModule, streamsFor } from '../../src/tensor/wasm/streams.js';
 
@@ -25,24 +26,6 @@ const entryArb = fc.oneof(
 function viewArb(n: number): fc.Arbitrary<Tensor> {
   return fc.tuple(fc.integer({ min: 0, max: 3 }), fc.array(entryArb, { minLength: n + 3, maxLength: n + 3 }))
     .map(([skip, values]) => new Tensor(Float32Array.from(values), [n], undefined, skip));
-}
-
-function under<T>(backend: MatmulBackend, f: () => T): T {
-  const previous = setMatmulBackend(backend);
-  try {
-    return f();
-  } finally {
-    setMatmulBackend(previous);
-  }
-}
-
-function expectSameBits(actual: Tensor, expected: Tensor): void {
-  const a = actual.toTypedArray();
-  const e = expected.toTypedArray();
-  expect(a.length).toBe(e.length);
-  for (let i = 0; i < e.length; i++) {
-    if (!Object.is(a[i], e[i])) throw new Error(`entry ${i}: ${a[i]} from WebAssembly, ${e[i]} from JavaScript`);
-  }
 }
 
 describe('the float32 streams', () => {

@@ -102,6 +102,33 @@ export function wasmGemm(): WasmGemm | null {
 }
 
 /**
+ * A streaming kernel's driver (fused ops, Adam, float32 streams, the features' draw), made on
+ * first use. Each kernel module keeps one slot and asks it, per call, whether to run.
+ */
+export class KernelSlot<Driver> {
+  private driver: Driver | null | undefined;
+
+  /**
+   * @param make - builds the driver (compiles its module); called once, where SIMD is available.
+   * @param minEntries - below this many entries `'auto'` runs the JavaScript loop: there the
+   *   copies in and out of the module's memory and the call cost more than the loop.
+   */
+  constructor(private readonly make: () => Driver, readonly minEntries: number) {}
+
+  /**
+   * The driver when the backend allows it for a call of `entries` entries, else null (run the
+   * JavaScript loop): null under `'js'`, where WebAssembly SIMD cannot run, and under `'auto'`
+   * below `minEntries`.
+   */
+  for(entries: number): Driver | null {
+    const backend = matmulBackend();
+    if (backend === 'js' || (backend === 'auto' && entries < this.minEntries)) return null;
+    if (this.driver === undefined) this.driver = wasmSimdAvailable() ? this.make() : null;
+    return this.driver;
+  }
+}
+
+/**
  * The smallest module that needs SIMD128: `(f32) → f32`, splat into four lanes, add, take lane
  * 0. An engine without SIMD rejects it; validating compiles nothing, so it is cheap.
  */

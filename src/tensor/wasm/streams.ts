@@ -21,7 +21,7 @@
  * @module
  */
 import { KernelArena, layoutRegions } from './arena.js';
-import { matmulBackend, wasmSimdAvailable } from './backend.js';
+import { KernelSlot } from './backend.js';
 import { FunctionBuilder, ModuleBuilder } from './emitter.js';
 
 /** The ops with a float32 lane instruction that rounds as the JavaScript loop. */
@@ -75,19 +75,15 @@ export class Streams {
   }
 }
 
-/** Entries below which the JavaScript loops run under `'auto'` (there the copies cost more). */
+/** Entries below which `'auto'` runs the JavaScript loops (there the copies cost more). */
 export const STREAMS_MIN_ENTRIES = 16384;
 
-let instance: Streams | null | undefined;
+const SLOT = new KernelSlot(() => new Streams(), STREAMS_MIN_ENTRIES);
 
 /**
  * The SIMD streams when the kernel backend allows them for `entries` entries, else null (run the
- * JavaScript loop): null under `'js'`, where WebAssembly SIMD cannot run, and under `'auto'`
- * below {@link STREAMS_MIN_ENTRIES}. The caller checks that its arrays are float32.
+ * JavaScript loop); see `KernelSlot`. The caller checks that its arrays are float32.
  */
 export function streamsFor(entries: number): Streams | null {
-  const backend = matmulBackend();
-  if (backend === 'js' || (backend === 'auto' && entries < STREAMS_MIN_ENTRIES)) return null;
-  if (instance === undefined) instance = wasmSimdAvailable() ? new Streams() : null;
-  return instance;
+  return SLOT.for(entries);
 }

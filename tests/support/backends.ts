@@ -1,0 +1,34 @@
+/**
+ * Helpers for the tests that hold a WebAssembly kernel equal to its JavaScript loop: run code
+ * under one kernel backend, and compare results bit for bit.
+ */
+import { expect } from 'vitest';
+import { type MatmulBackend, setMatmulBackend } from '../../src/tensor/matmul.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+
+/** Runs `f` under `backend` and puts the previous backend back, even when f throws. */
+export function under<T>(backend: MatmulBackend, f: () => T): T {
+  const previous = setMatmulBackend(backend);
+  try {
+    return f();
+  } finally {
+    setMatmulBackend(previous);
+  }
+}
+
+/** Entry by entry with Object.is: NaN matches NaN, and −0 does not match +0. Names the first miss. */
+export function expectSameEntries(actual: ArrayLike<number>, expected: ArrayLike<number>, label = 'entry'): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    if (!Object.is(actual[i], expected[i])) {
+      throw new Error(`${label} ${i}: ${actual[i]} from WebAssembly, ${expected[i]} from JavaScript`);
+    }
+  }
+}
+
+/** Two tensors of one dtype and shape with the same bits in every entry (see expectSameEntries). */
+export function expectSameBits(actual: Tensor, expected: Tensor): void {
+  expect(actual.dtype).toBe(expected.dtype);
+  expect(actual.shape).toEqual(expected.shape);
+  expectSameEntries(actual.toTypedArray(), expected.toTypedArray());
+}
