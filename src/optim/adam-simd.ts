@@ -21,7 +21,7 @@
  * @module
  */
 import { KernelArena, layoutRegions } from '../tensor/wasm/arena.js';
-import { KernelSlot } from '../tensor/wasm/backend.js';
+import { kernelAllowed } from '../tensor/wasm/backend.js';
 import { FunctionBuilder, type Local, ModuleBuilder } from '../tensor/wasm/emitter.js';
 
 /** The update's constants for one step, as adam.ts computes them. */
@@ -123,37 +123,74 @@ interface AdamExports {
     oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, stepSize: number, correction2Sqrt: number, eps: number): void;
 }
 
-/** Runs the kernel on one parameter's arrays: copies θ, g, m, v in, updates, copies θ, m, v out. */
+/**
+ * Adam's float32 moments, living in one WebAssembly memory that is sized once and never grows,
+ * so that plain Float32Array views of it stay valid for the optimizer's life. The optimizer's
+ * buffers are these views: its JavaScript loop, its checkpoints and `resetState` use them as any
+ * array, and the kernel updates them where they lie. Only θ and g are copied in, and θ out.
+ *
+ * (Copying the moments in and out as well took about as long as the update itself: 2 × 4096 × 512
+ * parameters are 34 MB of moments, four copies of which went through the memory every step.)
+ *
+ * Layout: m₀ v₀ m₁ v₁ … for the parameters given, then two scratch regions for θ and g, as long as
+ * the largest of them.
+ */
 export class AdamSimd {
   private readonly arena = new KernelArena<AdamExports>(emitAdamModule());
+  /** Each parameter's entry count (0: not held here), and the byte addresses of its m and v (−1 then). */
+  private readonly sizes: readonly number[];
+  private readonly mAt: number[];
+  private readonly vAt: number[];
+  private readonly thetaAt: number;
+  private readonly gAt: number;
 
-  update(
-    theta: Float32Array, thetaOffset: number, g: Float32Array, gOffset: number, m: Float32Array, v: Float32Array,
-    size: number, c: AdamConstants,
-  ): void {
-    const [t, gAt, mAt, vAt, end] = layoutRegions([4 * size, 4 * size, 4 * size, 4 * size]);
-    this.arena.reserve(end);
+  /**
+   * @param sizes - each parameter's entry count, or 0 for one whose moments stay in JavaScript.
+   * @throws RangeError when the memory cannot grow that far (the caller keeps its own buffers).
+   */
+  constructor(sizes: readonly number[]) {
+    this.sizes = sizes.slice();
+    const largest = Math.max(0, ...sizes);
+    const regions = layoutRegions([...sizes.flatMap((n) => [4 * n, 4 * n]), 4 * largest, 4 * largest]);
+    this.mAt = sizes.map((n, p) => (n > 0 ? regions[2 * p] : -1));
+    this.vAt = sizes.map((n, p) => (n > 0 ? regions[2 * p + 1] : -1));
+    this.thetaAt = regions[2 * sizes.length];
+    this.gAt = regions[2 * sizes.length + 1];
+    this.arena.reserve(regions[regions.length - 1]);
+  }
+
+  /** Parameter p's moments [m, v] as views of the memory (zeros at first), or null if not held here. */
+  moments(p: number): [Float32Array, Float32Array] | null {
+    if (!this.holds(p)) return null;
+    const n = this.sizes[p];
+    const { f32 } = this.arena;
+    return [f32.subarray(this.mAt[p] / 4, this.mAt[p] / 4 + n), f32.subarray(this.vAt[p] / 4, this.vAt[p] / 4 + n)];
+  }
+
+  /** Whether parameter p's moments are held here (so {@link AdamSimd.update} can run for it). */
+  holds(p: number): boolean {
+    return p < this.mAt.length && this.mAt[p] >= 0;
+  }
+
+  /** The update of parameter p in place: θ and g copied in, θ copied out, m and v where they lie. */
+  update(p: number, theta: Float32Array, thetaOffset: number, g: Float32Array, gOffset: number, size: number, c: AdamConstants): void {
     const { f32, exports } = this.arena;
-    f32.set(theta.subarray(thetaOffset, thetaOffset + size), t / 4);
-    f32.set(g.subarray(gOffset, gOffset + size), gAt / 4);
-    f32.set(m, mAt / 4);
-    f32.set(v, vAt / 4);
-    exports.adam(t, gAt, mAt, vAt, size, c.shrink, c.l2, c.beta1, 1 - c.beta1, c.beta2, 1 - c.beta2, c.stepSize, c.correction2Sqrt, c.eps);
-    theta.set(f32.subarray(t / 4, t / 4 + size), thetaOffset);
-    m.set(f32.subarray(mAt / 4, mAt / 4 + size));
-    v.set(f32.subarray(vAt / 4, vAt / 4 + size));
+    f32.set(theta.subarray(thetaOffset, thetaOffset + size), this.thetaAt / 4);
+    f32.set(g.subarray(gOffset, gOffset + size), this.gAt / 4);
+    exports.adam(this.thetaAt, this.gAt, this.mAt[p], this.vAt[p], size, c.shrink, c.l2, c.beta1, 1 - c.beta1, c.beta2, 1 - c.beta2,
+      c.stepSize, c.correction2Sqrt, c.eps);
+    theta.set(f32.subarray(this.thetaAt / 4, this.thetaAt / 4 + size), thetaOffset);
   }
 }
 
 /** Entries below which `'auto'` runs the JavaScript loop (the copies and the call cost more). */
 export const ADAM_SIMD_MIN_ENTRIES = 4096;
 
-const SLOT = new KernelSlot(() => new AdamSimd(), ADAM_SIMD_MIN_ENTRIES);
-
 /**
- * The SIMD update when the kernel backend allows it for a parameter of `entries` entries, else
- * null (run the JavaScript loop); see `KernelSlot`. The caller checks that its arrays are float32.
+ * Whether the kernel backend lets a parameter of `entries` entries be updated in WebAssembly:
+ * not under `'js'` or where WebAssembly SIMD cannot run, and under `'auto'` from
+ * {@link ADAM_SIMD_MIN_ENTRIES} entries (see `kernelAllowed`).
  */
-export function adamSimdFor(entries: number): AdamSimd | null {
-  return SLOT.for(entries);
+export function adamSimdAllowed(entries: number): boolean {
+  return kernelAllowed(entries, ADAM_SIMD_MIN_ENTRIES);
 }

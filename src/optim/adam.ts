@@ -27,15 +27,19 @@
  * State: m (`expAvg`) and v (`expAvgSq`), each of θ's shape and dtype, and θ's update count t.
  *
  * The loop below is the reference; float32 parameters of 4096 entries or more run the same
- * update in WebAssembly SIMD (adam-simd.ts), bit for bit, unless `setMatmulBackend('js')`.
+ * update in WebAssembly SIMD (adam-simd.ts), bit for bit, unless `setMatmulBackend('js')`. For
+ * that, the float32 moments live in a WebAssembly memory (plain Float32Array views of it, which
+ * the loop, checkpoints and `resetState` use as any array).
  *
  * @module
  */
 import type { Variable } from '../autograd/variable.js';
 import { fail } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { TypedArray } from '../tensor/dtype.js';
 import { type Hyperparameters, Optimizer, checkHyperparameter } from './optimizer.js';
-import { adamSimdFor } from './adam-simd.js';
+import { AdamSimd, adamSimdAllowed } from './adam-simd.js';
+import { wasmSimdAvailable } from '../tensor/wasm/backend.js';
 
 /** Options for {@link Adam} and {@link AdamW}. */
 export interface AdamOptions {
@@ -93,7 +97,11 @@ export class Adam extends Optimizer {
     this.eps = eps;
     this.weightDecay = weightDecay;
     this.decoupledWeightDecay = decoupledWeightDecay;
+    this.simd = residentMoments(this.params, this.buffers);
   }
+
+  /** Where the float32 parameters' moments live, for the WebAssembly update; null if nowhere. */
+  private readonly simd: AdamSimd | null;
 
   /** `{ lr, beta1, beta2, eps, weightDecay }`. */
   hyperparameters(): Hyperparameters {
@@ -119,11 +127,8 @@ export class Adam extends Optimizer {
     const l2 = this.decoupledWeightDecay ? 0 : this.weightDecay;
     const shrink = this.decoupledWeightDecay ? 1 - lr * this.weightDecay : 1;
     // float32 runs in WebAssembly where the kernel backend allows (adam-simd.ts), with the same bits.
-    const float32 = theta instanceof Float32Array && g instanceof Float32Array && m instanceof Float32Array && v instanceof Float32Array;
-    const simd = float32 ? adamSimdFor(size) : null;
-    if (simd !== null) {
-      simd.update(theta as Float32Array, thetaOffset, g as Float32Array, gOffset, m as Float32Array, v as Float32Array, size,
-        { shrink, l2, beta1, beta2, stepSize, correction2Sqrt, eps });
+    if (this.simd !== null && this.simd.holds(index) && g instanceof Float32Array && adamSimdAllowed(size)) {
+      this.simd.update(index, theta as Float32Array, thetaOffset, g, gOffset, size, { shrink, l2, beta1, beta2, stepSize, correction2Sqrt, eps });
       return;
     }
     for (let i = 0; i < size; i++) {
@@ -150,6 +155,28 @@ export class Adam extends Optimizer {
  * w.toArray();                 // returns [0.85, -1.8] (within float32)
  * ```
  */
+/**
+ * Moves the float32 parameters' moment buffers into one WebAssembly memory (see `AdamSimd`), in
+ * place in `buffers`, and returns it; null where WebAssembly SIMD cannot run or there is no float32
+ * parameter. The buffers are fresh zeros here, so nothing needs copying.
+ */
+function residentMoments(params: readonly Variable[], buffers: TypedArray[][]): AdamSimd | null {
+  const sizes = params.map((param) => (param.dtype === 'float32' ? param.size : 0));
+  if (!sizes.some((n) => n > 0) || !wasmSimdAvailable()) return null;
+  let simd: AdamSimd;
+  try {
+    simd = new AdamSimd(sizes);
+  } catch (error) {
+    if (error instanceof RangeError) return null; // the memory could not grow that far: keep JavaScript's buffers
+    throw error;
+  }
+  sizes.forEach((n, p) => {
+    const moments = simd.moments(p);
+    if (moments !== null) [buffers[p][0], buffers[p][1]] = moments;
+  });
+  return simd;
+}
+
 export class AdamW extends Adam {
   /** Checks the options and allocates the two moment buffers of every parameter. */
   constructor(options: AdamOptions) {

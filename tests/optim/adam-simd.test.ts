@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parameter } from '../../src/autograd/index.js';
-import { ADAM_SIMD_MIN_ENTRIES, adamSimdFor, emitAdamModule } from '../../src/optim/adam-simd.js';
+import { ADAM_SIMD_MIN_ENTRIES, adamSimdAllowed, emitAdamModule } from '../../src/optim/adam-simd.js';
 import { Adam, AdamW } from '../../src/optim/index.js';
 import { type MatmulBackend, setMatmulBackend } from '../../src/tensor/matmul.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -70,12 +70,30 @@ describe("Adam's WebAssembly update", () => {
   });
 
   it("runs under 'wasm' at any size, under 'auto' from ADAM_SIMD_MIN_ENTRIES entries, and never under 'js'", () => {
-    setMatmulBackend('wasm');
-    expect(adamSimdFor(1)).not.toBeNull();
-    setMatmulBackend('auto');
-    expect(adamSimdFor(ADAM_SIMD_MIN_ENTRIES - 1)).toBeNull();
-    expect(adamSimdFor(ADAM_SIMD_MIN_ENTRIES)).not.toBeNull();
-    setMatmulBackend('js');
-    expect(adamSimdFor(1 << 20)).toBeNull();
+    under('wasm', () => expect(adamSimdAllowed(1)).toBe(true));
+    under('auto', () => {
+      expect(adamSimdAllowed(ADAM_SIMD_MIN_ENTRIES - 1)).toBe(false);
+      expect(adamSimdAllowed(ADAM_SIMD_MIN_ENTRIES)).toBe(true);
+    });
+    under('js', () => expect(adamSimdAllowed(1 << 20)).toBe(false));
+  });
+
+  it('keeps the moments in its memory: checkpoints, resetState and a backend switch mid-run all see the same numbers', () => {
+    const run = (switchAt: number): Float32Array[] => {
+      const theta = parameter(new Tensor(Float32Array.from({ length: 4099 }, (_, i) => Math.sin(i)), [4099]));
+      const optimizer = new Adam({ params: [theta], lr: 0.01 });
+      for (let step = 0; step < 4; step++) {
+        theta.grad = new Tensor(Float32Array.from({ length: 4099 }, (_, i) => Math.cos(i * (step + 1))), [4099]);
+        under(step < switchAt ? 'js' : 'wasm', () => optimizer.step());
+        if (step === 1) optimizer.resetState(theta, [0]);
+      }
+      const saved = optimizer.stateDict();
+      const restored = new Adam({ params: [theta], lr: 0.01 });
+      restored.loadStateDict(saved);
+      const state = restored.stateDict().params[0];
+      return [theta.data as Float32Array, state.buffers.expAvg.data as Float32Array, state.buffers.expAvgSq.data as Float32Array];
+    };
+    const allJs = run(4);
+    for (const switchAt of [0, 2]) run(switchAt).forEach((array, k) => expectSameEntries(array, allJs[k], ['θ', 'm', 'v'][k]));
   });
 });

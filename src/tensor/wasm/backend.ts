@@ -106,7 +106,7 @@ export function wasmGemm(): WasmGemm | null {
  * first use. Each kernel module keeps one slot and asks it, per call, whether to run.
  */
 export class KernelSlot<Driver> {
-  private driver: Driver | null | undefined;
+  private driver: Driver | undefined;
 
   /**
    * @param make - builds the driver (compiles its module); called once, where SIMD is available.
@@ -121,11 +121,20 @@ export class KernelSlot<Driver> {
    * below `minEntries`.
    */
   for(entries: number): Driver | null {
-    const backend = matmulBackend();
-    if (backend === 'js' || (backend === 'auto' && entries < this.minEntries)) return null;
-    if (this.driver === undefined) this.driver = wasmSimdAvailable() ? this.make() : null;
+    if (!kernelAllowed(entries, this.minEntries)) return null;
+    this.driver ??= this.make();
     return this.driver;
   }
+}
+
+/**
+ * Whether a streaming kernel may run on a call of `entries` entries: never under `'js'` or where
+ * WebAssembly SIMD cannot run; under `'auto'` from `minEntries` entries; under `'wasm'` always.
+ */
+export function kernelAllowed(entries: number, minEntries: number): boolean {
+  const backend = matmulBackend();
+  if (backend === 'js' || (backend === 'auto' && entries < minEntries)) return false;
+  return wasmSimdAvailable();
 }
 
 /**
