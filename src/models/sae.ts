@@ -44,6 +44,7 @@ import { add, detach, exp, matmul, mean, mul, relu, square, sub, sum } from '../
 import { type Variable, parameter } from '../autograd/variable.js';
 import { Adam } from '../optim/adam.js';
 import { reluOfShiftedSum } from './fused.js';
+import { decoderRowsWasmFor } from './decoder-wasm.js';
 import { type TrainingState, restoreParameters, snapshot } from './training-state.js';
 import { checkFiniteLoss, checkFiniteParameters } from './divergence.js';
 import { kaimingUniform } from '../optim/init.js';
@@ -352,7 +353,15 @@ export class SparseAutoencoder {
     const d = this.inputDim;
     const W = this.W_dec.data;
     const G = grad.data;
-    for (let row = 0; row < this.instances * this.latents; row++) {
+    const rows = this.instances * this.latents;
+    // float32 runs in WebAssembly where the kernel backend allows (decoder-wasm.ts), with the same bits.
+    const wasm = W instanceof Float32Array && G instanceof Float32Array && grad.isContiguous && grad.offset === 0
+      ? decoderRowsWasmFor(rows * d) : null;
+    if (wasm !== null) {
+      wasm.projectRows(W as Float32Array, G as Float32Array, rows, d);
+      return;
+    }
+    for (let row = 0; row < rows; row++) {
       let along = 0;
       for (let i = 0; i < d; i++) along += W[row * d + i] * G[row * d + i];
       for (let i = 0; i < d; i++) G[row * d + i] -= along * W[row * d + i];
@@ -382,9 +391,17 @@ export class SparseAutoencoder {
 
 /** Rescales `rows` rows of length `width`, stored one after another, to unit L2 norm (zero rows stay). */
 function normalizeRows(data: Tensor['data'], rows: number, width: number): void {
+  const wasm = data instanceof Float32Array ? decoderRowsWasmFor(rows * width) : null;
+  if (wasm !== null) {
+    wasm.normalizeRows(data as Float32Array, rows, width); // the same bits, in WebAssembly (decoder-wasm.ts)
+    return;
+  }
   for (let row = 0; row < rows; row++) {
     let squares = 0;
-    for (let i = 0; i < width; i++) squares += data[row * width + i] ** 2;
+    for (let i = 0; i < width; i++) {
+      const x = data[row * width + i];
+      squares += x * x;
+    }
     if (squares === 0) continue;
     const scale = 1 / Math.sqrt(squares);
     for (let i = 0; i < width; i++) data[row * width + i] *= scale;

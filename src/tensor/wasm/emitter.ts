@@ -49,7 +49,7 @@ const OP = {
   i32Load: 0x28, i32Store: 0x36,
   i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32And: 0x71, i32Or: 0x72, i32Xor: 0x73, i32Shl: 0x74, i32ShrU: 0x76, i32Rotl: 0x77,
   f64ConvertI32U: 0xb8,
-  f32Le: 0x5f, f64Le: 0x65,
+  f32Le: 0x5f, f64Ne: 0x62, f64Le: 0x65,
   f32Add: 0x92, f32Sub: 0x93, f32Mul: 0x94, f32Div: 0x95, f64Sqrt: 0x9f,
   f64Add: 0xa0, f64Sub: 0xa1, f64Mul: 0xa2, f64Div: 0xa3,
   f32DemoteF64: 0xb6, f64PromoteF32: 0xbb,
@@ -203,6 +203,8 @@ export class FunctionBuilder {
   f64Sqrt(): this { return this.emit(OP.f64Sqrt); }
   /** Pops b, a; pushes i32 1 when a ≤ b (0 for NaN). */
   f64Le(): this { return this.emit(OP.f64Le); }
+  /** Pops b, a; pushes i32 1 when a ≠ b (1 for NaN). */
+  f64Ne(): this { return this.emit(OP.f64Ne); }
   /** Pops an i32 read as unsigned; pushes it as a float64 (exact). */
   f64ConvertI32U(): this { return this.emit(OP.f64ConvertI32U); }
   /** Pops a float32; pushes it as a float64 (exact). */
