@@ -33,6 +33,8 @@ export interface CaseResult {
   leakedTensors: Partial<Record<Engine, number>>;
   /** The matmul kernel our last product of the case ran on (`lastMatmulKernel()`), if it ran one. */
   kernel?: string;
+  /** With `--rounds n` (n > 1): each round's tfjs ÷ ours, per tfjs engine, in round order. */
+  roundRatios?: Partial<Record<Engine, number[]>>;
 }
 
 /** A duration given in µs, in the unit that reads best: `0.284 µs`, `12.3 µs`, `4.56 ms`, `1.23 s`. */
@@ -57,8 +59,17 @@ export function gflops(result: CaseResult, engine: Engine): number | undefined {
   return result.flops / (timing.meanUs * 1e-6) / 1e9;
 }
 
-/** tfjs time ÷ our time for one tfjs engine; above 1 means we are faster. */
+/**
+ * tfjs time ÷ our time for one tfjs engine; above 1 means we are faster. With several rounds, the
+ * median of the rounds' own ratios (the mean of the middle two for an even count).
+ */
 export function ratio(result: CaseResult, engine: Engine): number | undefined {
+  const rounds = result.roundRatios?.[engine];
+  if (rounds !== undefined && rounds.length > 0) {
+    const sorted = rounds.slice().sort((a, b) => a - b);
+    const middle = sorted.length / 2;
+    return sorted.length % 2 === 1 ? sorted[Math.floor(middle)] : (sorted[middle - 1] + sorted[middle]) / 2;
+  }
   const ours = result.timings.ours;
   const theirs = result.timings[engine];
   if (ours === undefined || theirs === undefined) return undefined;
@@ -76,7 +87,10 @@ export function markdownTable(results: readonly CaseResult[]): string {
     };
     const times = (engine: Engine): string => {
       const x = ratio(r, engine);
-      return x === undefined ? '—' : `${x.toFixed(2)}×`;
+      if (x === undefined) return '—';
+      const rounds = r.roundRatios?.[engine];
+      if (rounds === undefined || rounds.length < 2) return `${x.toFixed(2)}×`;
+      return `${x.toFixed(2)}× (${Math.min(...rounds).toFixed(1)}–${Math.max(...rounds).toFixed(1)})`;
     };
     const rates =
       r.flops === undefined
