@@ -485,6 +485,11 @@ function nanMask(bits: number): number {
 export function relu(x: Tensor): Tensor {
   if (x instanceof Tensor && x.data instanceof Float32Array && x.isContiguous) {
     const out = new Float32Array(x.size);
+    const streams = streamsFor(x.size);
+    if (streams !== null) {
+      streams.relu(x.data, x.offset, out, x.size); // the same bits, in WebAssembly SIMD (wasm/streams.ts)
+      return new Tensor(out, x.shape);
+    }
     const inputBits = new Int32Array(x.data.buffer, x.data.byteOffset + 4 * x.offset, x.size);
     const outBits = new Int32Array(out.buffer);
     for (let i = 0; i < outBits.length; i++) {
@@ -507,6 +512,11 @@ export function reluBackward(dy: Tensor, x: Tensor): Tensor {
   if (dy instanceof Tensor && x instanceof Tensor && dy.data instanceof Float32Array && x.data instanceof Float32Array &&
       dy.isContiguous && x.isContiguous && shapesEqual(dy.shape, x.shape)) {
     const out = new Float32Array(x.size);
+    const streams = streamsFor(x.size);
+    if (streams !== null) {
+      streams.binary('reluBackward', dy.data, dy.offset, x.data, x.offset, out, 0, x.size); // same bits, WebAssembly SIMD
+      return new Tensor(out, x.shape);
+    }
     const gradBits = new Int32Array(dy.data.buffer, dy.data.byteOffset + 4 * dy.offset, dy.size);
     const inputBits = new Int32Array(x.data.buffer, x.data.byteOffset + 4 * x.offset, x.size);
     const outBits = new Int32Array(out.buffer);

@@ -1,13 +1,13 @@
 /**
  * The float32 streams (src/tensor/wasm/streams.ts) give the same bits as the JavaScript loops:
- * add, sub, mul and div on packed operands (with offsets, as views of a larger buffer), sizes that
+ * add, sub, mul, div, relu and reluBackward on packed operands (with offsets, as views of a larger buffer), sizes that
  * are not multiples of four, and ±0, NaN, ±∞, subnormals and overflow among the entries; and the
  * engine's accumulation of a leaf's gradient.
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parameter, sum, mul as mulOp } from '../../src/autograd/index.js';
-import { add, div, mul, sub } from '../../src/tensor/elementwise.js';
+import { add, div, mul, relu, reluBackward, sub } from '../../src/tensor/elementwise.js';
 import { type MatmulBackend, setMatmulBackend } from '../../src/tensor/matmul.js';
 import { expectSameBits, under } from '../support/backends.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -33,10 +33,10 @@ describe('the float32 streams', () => {
     expect(WebAssembly.validate(emitStreamsModule())).toBe(true);
   });
 
-  it('add, sub, mul and div equal the JavaScript loops bit for bit', () => {
+  it('add, sub, mul, div, relu and reluBackward equal the JavaScript loops bit for bit', () => {
     fc.assert(fc.property(
       fc.integer({ min: 1, max: 41 }).chain((n) => fc.tuple(viewArb(n), viewArb(n))),
-      fc.constantFrom(add, sub, mul, div),
+      fc.constantFrom(add, sub, mul, div, (a: Tensor) => relu(a), reluBackward),
       ([a, b], op) => {
         expectSameBits(under('wasm', () => op(a, b)), under('js', () => op(a, b)));
       }), { numRuns: 300 });

@@ -4,8 +4,9 @@
  *     out[i] = a[i] ∘ b[i]        ∘ ∈ {+, −, ×, ÷}
  *
  * the same-shape path of the elementwise ops `add`, `sub`, `mul` and `div` for float32 tensors,
- * and the engine's accumulation of a leaf's gradient (grad ← grad + dx). Shapes: a, b, out hold
- * n float32 each.
+ * and the engine's accumulation of a leaf's gradient (grad ← grad + dx); and ReLU and its
+ * backward, `relu` and `reluBackward`, as a compare and a mask. Shapes: a, b, out hold n float32
+ * each.
  *
  * The same bits as the JavaScript loops. Those read float32, compute in float64 and round once
  * when they store; for +, −, × and ÷ of two float32 numbers that is the correctly rounded float32
@@ -24,10 +25,14 @@ import { KernelArena, layoutRegions } from './arena.js';
 import { KernelSlot } from './backend.js';
 import { FunctionBuilder, ModuleBuilder } from './emitter.js';
 
-/** The ops with a float32 lane instruction that rounds as the JavaScript loop. */
-export type StreamOp = 'add' | 'sub' | 'mul' | 'div';
+/**
+ * The ops with float32 lane instructions that give the JavaScript loop's bits: the four
+ * arithmetic ops, and ReLU's backward, reluBackward(dy, x) = x ≤ 0 ? 0 : dy (NaN in x passes dy),
+ * a compare and an and-not. ReLU itself is reluBackward(x, x): x where x > 0 or NaN, else +0.
+ */
+export type StreamOp = 'add' | 'sub' | 'mul' | 'div' | 'reluBackward';
 
-const STREAM_OPS: readonly StreamOp[] = ['add', 'sub', 'mul', 'div'];
+const STREAM_OPS: readonly StreamOp[] = ['add', 'sub', 'mul', 'div', 'reluBackward'];
 
 /** `op(a, b, out, n)`: out[i] = a[i] ∘ b[i] for i < n, byte addresses; four lanes, then one at a time. */
 function emitStream(op: StreamOp): FunctionBuilder {
@@ -35,8 +40,21 @@ function emitStream(op: StreamOp): FunctionBuilder {
   const [a, b, out, n] = fn.params.map((_, i) => fn.param(i, 'i32'));
   const i = fn.local('i32');
   const quadsEnd = fn.local('i32');
-  const lanes = { add: () => fn.f32x4Add(), sub: () => fn.f32x4Sub(), mul: () => fn.f32x4Mul(), div: () => fn.f32x4Div() }[op];
-  const scalar = { add: () => fn.f32Add(), sub: () => fn.f32Sub(), mul: () => fn.f32Mul(), div: () => fn.f32Div() }[op];
+  const y = fn.local('v128');
+  const ys = fn.local('f32');
+  const xs = fn.local('f32');
+  // reluBackward: with dy then x on the stack, keep dy where x > 0 or NaN (x ≤ 0 is false there).
+  const reluBackwardLanes = () => fn.localSet(y).localGet(y).f32Const(0).f32x4Splat().f32x4Le().v128AndNot();
+  const reluBackwardScalar = () => {
+    fn.localSet(xs).localSet(ys);
+    fn.f32Const(0).localGet(ys).localGet(xs).f32Const(0).f32Le().select();
+  };
+  const lanes = {
+    add: () => fn.f32x4Add(), sub: () => fn.f32x4Sub(), mul: () => fn.f32x4Mul(), div: () => fn.f32x4Div(), reluBackward: reluBackwardLanes,
+  }[op];
+  const scalar = {
+    add: () => fn.f32Add(), sub: () => fn.f32Sub(), mul: () => fn.f32Mul(), div: () => fn.f32Div(), reluBackward: reluBackwardScalar,
+  }[op];
   /** Pushes `base + 4·i`. */
   const at = (base: typeof a) => fn.localGet(base).localGet(i).i32Const(4).i32Mul().i32Add();
   fn.localGet(n).i32Const(-4).i32And().localSet(quadsEnd);
@@ -62,6 +80,16 @@ type StreamExports = { memory: WebAssembly.Memory } & Record<StreamOp, (a: numbe
 /** Runs the streams on JavaScript arrays: copies a and b in, runs the op, copies out back. */
 export class Streams {
   private readonly arena = new KernelArena<StreamExports>(emitStreamsModule());
+
+  /** out[i] = ReLU(A[ao + i]) for i < n: reluBackward(x, x), from one copy of x. */
+  relu(A: Float32Array, ao: number, out: Float32Array, n: number): void {
+    const [a, end] = layoutRegions([4 * n]);
+    this.arena.reserve(end);
+    const { f32, exports } = this.arena;
+    f32.set(A.subarray(ao, ao + n), a / 4);
+    exports.reluBackward(a, a, a, n);
+    out.set(f32.subarray(a / 4, a / 4 + n));
+  }
 
   /** out[oo + i] = A[ao + i] ∘ B[bo + i] for i < n (out may be A or B: it is written last). */
   binary(op: StreamOp, A: Float32Array, ao: number, B: Float32Array, bo: number, out: Float32Array, oo: number, n: number): void {
