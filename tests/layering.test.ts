@@ -22,9 +22,8 @@
  *   build script reads where the built page goes from src/cli, whose lesson copies it.
  *
  * Also: no import cycle between files (type-only imports count: a cycle of types is still two
- * files that cannot be read one after the other; the one exception, listed in KNOWN_CYCLES with
- * why, is checked to stay type-only), and no `node:` module below src/cli (the library runs in
- * browsers), whether imported or fetched with `getBuiltinModule`.
+ * files that cannot be read one after the other), and no `node:` module below src/cli (the
+ * library runs in browsers), whether imported or fetched with `getBuiltinModule`.
  *
  * Imports are read from the source text: `import … from '…'`, `export … from '…'`, `import '…'`
  * and `import('…')`.
@@ -63,22 +62,6 @@ export function importedSpecifiers(source: string): string[] {
   return specifiers;
 }
 
-/** The specifiers of `import type … from` and `export type … from` statements: erased at run time. */
-export function typeOnlySpecifiers(source: string): string[] {
-  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-  return [...code.matchAll(/^\s*(?:import|export)\s+type\s[^'";]*?\sfrom\s*['"]([^'"]+)['"]/gm)].map((match) => match[1]);
-}
-
-/**
- * Cycles allowed for now, each with why. Every entry must still be a cycle and type-only (the
- * test below fails otherwise, so a fixed cycle gets its entry removed).
- *
- * - tensor.ts ↔ format.ts: format.ts takes a `Tensor` (type-only) and tensor.ts calls formatTensor.
- *   src/tensor belongs to another change in this round; the fix is for formatTensor to take the
- *   fields it reads ({ data, shape, strides, offset, dtype }) instead of the class.
- */
-const KNOWN_CYCLES: readonly (readonly string[])[] = [['tensor/tensor.ts', 'tensor/format.ts']];
-
 /** The file graph: each file (path relative to src, e.g. `cli/main.ts`) and what it imports. */
 export type ImportGraph = ReadonlyMap<string, readonly string[]>;
 
@@ -88,9 +71,7 @@ function folderOf(file: string): string {
 }
 
 /** Every rule the graph breaks, one line each; empty when the layering holds. */
-export function layeringViolations(
-  graph: ImportGraph, layers: readonly (readonly string[])[] = LAYERS, allowedCycles: readonly (readonly string[])[] = [],
-): string[] {
+export function layeringViolations(graph: ImportGraph, layers: readonly (readonly string[])[] = LAYERS): string[] {
   const rank = new Map<string, number>();
   layers.forEach((folders, index) => folders.forEach((folder) => rank.set(folder, index)));
   const violations: string[] = [];
@@ -124,10 +105,7 @@ export function layeringViolations(
       }
     }
   }
-  const allowed = new Set(allowedCycles.map((cycle) => [...cycle].sort().join(' ')));
-  for (const cycle of importCycles(graph)) {
-    if (!allowed.has([...cycle].sort().join(' '))) violations.push(`import cycle among: ${cycle.join(', ')}`);
-  }
+  for (const cycle of importCycles(graph)) violations.push(`import cycle among: ${cycle.join(', ')}`);
   return violations;
 }
 
@@ -184,13 +162,12 @@ export function importCycles(graph: ImportGraph): string[][] {
   return cycles;
 }
 
-/** The import graph of the files under `root` (src), keyed by paths relative to it, and the type-only part of it. */
-function readGraph(root: string): { graph: Map<string, string[]>; typeOnly: Map<string, string[]> } {
+/** The import graph of the files under `root` (src), keyed by paths relative to it. */
+function readGraph(root: string): Map<string, string[]> {
   const files = (readdirSync(root, { recursive: true }) as string[])
     .map((file) => file.split('\\').join('/'))
     .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'));
   const graph = new Map<string, string[]>();
-  const typeOnly = new Map<string, string[]>();
   for (const file of files) {
     const source = readFileSync(join(root, file), 'utf8');
     const resolveSpecifier = (specifier: string): string => {
@@ -199,15 +176,14 @@ function readGraph(root: string): { graph: Map<string, string[]>; typeOnly: Map<
       return target.replace(/\.js$/, '.ts');
     };
     graph.set(file, importedSpecifiers(source).map(resolveSpecifier));
-    typeOnly.set(file, typeOnlySpecifiers(source).map(resolveSpecifier));
   }
-  return { graph, typeOnly };
+  return graph;
 }
 
 const SRC = join(import.meta.dirname, '..', 'src');
 
 describe('layering of src/', () => {
-  const { graph, typeOnly } = readGraph(SRC);
+  const graph = readGraph(SRC);
 
   it('reads the whole source tree (every folder of LAYERS has files)', () => {
     const folders = new Set([...graph.keys()].map(folderOf));
@@ -216,21 +192,7 @@ describe('layering of src/', () => {
   });
 
   it('imports run down only: no upward import, no cycle, no import between commands or sibling layers, no node: below cli', () => {
-    expect(layeringViolations(graph, LAYERS, KNOWN_CYCLES)).toEqual([]);
-  });
-
-  it('each known cycle is still there, and is type-only in one direction (else drop it from KNOWN_CYCLES)', () => {
-    const cycles = importCycles(graph).map((cycle) => [...cycle].sort().join(' '));
-    for (const known of KNOWN_CYCLES) {
-      expect(cycles, known.join(' ↔ ')).toContain([...known].sort().join(' '));
-      const typeEdge = known.some((file, i) => {
-        const next = known[(i + 1) % known.length];
-        const runtime = (graph.get(file) ?? []).filter((target) => target === next).length;
-        const types = (typeOnly.get(file) ?? []).filter((target) => target === next).length;
-        return runtime > 0 && runtime === types;
-      });
-      expect(typeEdge, `${known.join(' ↔ ')} has a type-only edge`).toBe(true);
-    }
+    expect(layeringViolations(graph, LAYERS)).toEqual([]);
   });
 });
 
@@ -252,13 +214,11 @@ describe('the checker', () => {
     expect(layeringViolations(clean())).toEqual([]);
   });
 
-  it('allows only the cycles it is told to', () => {
+  it('fails a cycle, even within one folder', () => {
     const graph = clean();
     graph.set('tensor/format.ts', ['tensor/tensor.ts']);
     graph.set('tensor/tensor.ts', ['tensor/format.ts']);
     expect(layeringViolations(graph)).toEqual(['import cycle among: tensor/tensor.ts, tensor/format.ts']);
-    expect(layeringViolations(graph, LAYERS, [['tensor/format.ts', 'tensor/tensor.ts']])).toEqual([]);
-    expect(layeringViolations(graph, LAYERS, [['tensor/format.ts', 'tensor/shape.ts']])).toHaveLength(1);
   });
 
   it('fails an upward import', () => {
@@ -344,6 +304,5 @@ describe('the checker', () => {
     ].join('\n');
     expect(importedSpecifiers(source).sort()).toEqual(
       ['../t.js', './u.js', './a.js', './d.js', './dynamic.js', './e.js', './multi.js', './side-effect.js', 'node:fs'].sort());
-    expect(typeOnlySpecifiers(source).sort()).toEqual(['../t.js', './u.js']);
   });
 });

@@ -11,8 +11,18 @@
  *
  * @module
  */
+import type { DType } from './dtype.js';
 import { contiguousStrides } from './shape.js';
-import type { Tensor } from './tensor.js';
+
+/**
+ * What printing reads of a tensor: its values in row-major order, its shape and its dtype (so this
+ * file needs nothing of the Tensor class, which calls it).
+ */
+export interface PrintedTensor {
+  readonly values: ArrayLike<number>;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
 
 /** Above this many elements, `toString()` elides the middle of long axes. */
 const ELIDE_ABOVE = 1000;
@@ -20,9 +30,9 @@ const ELIDE_ABOVE = 1000;
 const EDGE_ITEMS = 3;
 
 /** The text `toString()` returns. */
-export function formatTensor(t: Tensor): string {
-  const values = t.toTypedArray();
-  const elide = t.size > ELIDE_ABOVE;
+export function formatTensor(t: PrintedTensor): string {
+  const { values } = t;
+  const elide = values.length > ELIDE_ABOVE;
   const formatNumber = chooseNumberFormat(values, t.dtype === 'int32');
   const width = maxWidth(values, formatNumber);
   const prefix = 'tensor(';

@@ -115,7 +115,7 @@ export class Tensor {
 
   /** Prints like PyTorch: `tensor([[1, 2], [3, 4]], shape=[2,2], dtype=float32)`, elided when large. */
   toString(): string {
-    return formatTensor(this);
+    return formatTensor({ values: this.toTypedArray(), shape: this.shape, dtype: this.dtype });
   }
 }
 
