@@ -9,7 +9,11 @@
  * `/src/….js` is answered with the matching `src/….ts`, compiled on the fly by TypeScript's
  * `transpileModule` (types dropped, nothing else changed), so the page runs the current source.
  *
- * Two pages: one with no Content-Security-Policy, where the kernel must be available and used;
+ * The page also runs the streaming kernels that must give their JavaScript loops' exact bits
+ * (float32 mul, relu and its backward, Adam's update over three steps), on each backend, with
+ * ±0, NaN and ±∞ among the values; the test compares the backends entry by entry.
+ *
+ * Two pages: one with no Content-Security-Policy, where the kernels must be available and used;
  * and one whose policy lacks 'wasm-unsafe-eval', where compiling WebAssembly is refused, and
  * `'auto'` must fall back to the JS kernels with the same results.
  *
@@ -58,6 +62,9 @@ function reference([M, K, N, transposeA, transposeB]: (typeof PRODUCTS)[number])
 const PAGE_SCRIPT = `
 import { Tensor } from '/src/tensor/tensor.js';
 import { matmul, setMatmulBackend, lastMatmulKernel, wasmSimdAvailable } from '/src/tensor/matmul.js';
+import { mul, relu, reluBackward } from '/src/tensor/elementwise.js';
+import { parameter } from '/src/autograd/variable.js';
+import { Adam } from '/src/optim/adam.js';
 const products = ${JSON.stringify(PRODUCTS)};
 const valueAt = ${valueAt.toString()};
 const operand = (which, rows, cols) =>
@@ -72,6 +79,26 @@ for (const backend of results.available ? ['wasm', 'js', 'auto'] : ['js', 'auto'
     results.runs.push({ backend, shape: [M, K, N], kernel: lastMatmulKernel(), values: Array.from(c.data) });
   }
 }
+// The streaming kernels: the same inputs on each backend; the test compares the outputs' bits.
+const specials = [0, -0, NaN, Infinity, -Infinity, 1e-40, -3];
+const stream = (which, n) => Float32Array.from({ length: n }, (_, i) => (i % 97 < specials.length ? specials[i % 97] : valueAt(which, i)));
+results.streams = {};
+for (const backend of results.available ? ['wasm', 'js', 'auto'] : ['js', 'auto']) {
+  setMatmulBackend(backend);
+  const n = 20003; // above the streams' 'auto' threshold, and not a multiple of four
+  const a = new Tensor(stream(2, n), [n]);
+  const b = new Tensor(stream(3, n), [n]);
+  const theta = parameter(new Tensor(Float32Array.from({ length: n }, (_, i) => valueAt(4, i)), [n]));
+  const optimizer = new Adam({ params: [theta], lr: 0.01 });
+  for (let step = 0; step < 3; step++) {
+    theta.grad = new Tensor(stream(5 + step, n), [n]);
+    optimizer.step();
+  }
+  const keep = (t) => Array.from(t.data, (x) => (Object.is(x, -0) ? '-0' : Number.isNaN(x) ? 'NaN' : x));
+  results.streams[backend] = {
+    mul: keep(mul(a, b)), relu: keep(relu(a)), reluBackward: keep(reluBackward(a, b)), adam: keep(theta),
+  };
+}
 window.results = results;
 `;
 
@@ -83,6 +110,8 @@ function pageHtml(csp: string | undefined): string {
 interface PageResults {
   available: boolean;
   runs: { backend: string; shape: number[]; kernel: string; values: number[] }[];
+  /** Per backend, each streaming op's output, with −0 and NaN spelled out so they survive JSON. */
+  streams: Record<string, Record<string, (number | string)[]>>;
 }
 
 /** Opens the page (with an optional CSP) and returns what its script reported. */
@@ -137,6 +166,10 @@ describe('the WebAssembly matmul in headless Chromium', () => {
     expect(kernels('js').some((kernel) => kernel.startsWith('wasm'))).toBe(false);
     expect(kernels('auto')).toContain('wasm-simd-4x8'); // the big products
     expect(kernels('auto')).toContain('js-strips'); // 1×1×1, below the crossover
+    for (const op of ['mul', 'relu', 'reluBackward', 'adam']) {
+      expect(results.streams.wasm[op], `${op}: WebAssembly and JavaScript`).toEqual(results.streams.js[op]);
+      expect(results.streams.auto[op], `${op}: auto and JavaScript`).toEqual(results.streams.js[op]);
+    }
   }, TIMEOUT_MS);
 
   it.skipIf(!hasChromium)("under a Content-Security-Policy without 'wasm-unsafe-eval', falls back to the JS kernels with the same results", async () => {
@@ -145,5 +178,6 @@ describe('the WebAssembly matmul in headless Chromium', () => {
     expect(results.available).toBe(false);
     expectMatchesReference(results);
     expect(results.runs.every((run) => !run.kernel.startsWith('wasm'))).toBe(true);
+    for (const op of ['mul', 'relu', 'reluBackward', 'adam']) expect(results.streams.auto[op], op).toEqual(results.streams.js[op]);
   }, TIMEOUT_MS);
 });
