@@ -10,7 +10,7 @@ import { ADAM_SIMD_MIN_ENTRIES, adamSimdAllowed, emitAdamModule } from '../../sr
 import { Adam, AdamW } from '../../src/optim/index.js';
 import { type MatmulBackend, setMatmulBackend } from '../../src/tensor/matmul.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { expectSameEntries, under } from '../support/backends.js';
+import { expectKernelSwitch, expectSameEntries, under } from '../support/backends.js';
 
 afterEach(() => {
   setMatmulBackend('auto');
@@ -70,12 +70,7 @@ describe("Adam's WebAssembly update", () => {
   });
 
   it("runs under 'wasm' at any size, under 'auto' from ADAM_SIMD_MIN_ENTRIES entries, and never under 'js'", () => {
-    under('wasm', () => expect(adamSimdAllowed(1)).toBe(true));
-    under('auto', () => {
-      expect(adamSimdAllowed(ADAM_SIMD_MIN_ENTRIES - 1)).toBe(false);
-      expect(adamSimdAllowed(ADAM_SIMD_MIN_ENTRIES)).toBe(true);
-    });
-    under('js', () => expect(adamSimdAllowed(1 << 20)).toBe(false));
+    expectKernelSwitch(adamSimdAllowed, ADAM_SIMD_MIN_ENTRIES);
   });
 
   it('keeps the moments in its memory: checkpoints, resetState and a backend switch mid-run all see the same numbers', () => {

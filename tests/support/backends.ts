@@ -32,3 +32,17 @@ export function expectSameBits(actual: Tensor, expected: Tensor): void {
   expect(actual.shape).toEqual(expected.shape);
   expectSameEntries(actual.toTypedArray(), expected.toTypedArray());
 }
+
+/**
+ * Holds a streaming kernel's when-to-run rule: `runs(entries)` says whether it would run for a
+ * call of that many entries; it must under `'wasm'` at any size, under `'auto'` from
+ * `minEntries` (and not one below), and never under `'js'`.
+ */
+export function expectKernelSwitch(runs: (entries: number) => boolean, minEntries: number): void {
+  under('wasm', () => expect(runs(1)).toBe(true));
+  under('auto', () => {
+    expect(runs(minEntries - 1)).toBe(false);
+    expect(runs(minEntries)).toBe(true);
+  });
+  under('js', () => expect(runs(1 << 20)).toBe(false));
+}
