@@ -36,12 +36,13 @@
  *
  * Memory: one `WebAssembly.Memory`, grown to the largest product seen and then reused, so a
  * training loop allocates nothing here after its first step. Growing replaces the memory's
- * `ArrayBuffer`, which detaches every view of the old one; the driver keeps one Float32Array
- * view and re-makes it whenever `memory.buffer` is no longer the buffer it was made on.
+ * `ArrayBuffer`, which detaches every view of the old one; `KernelArena` (arena.ts) re-makes its
+ * views whenever `memory.buffer` is no longer the buffer they were made on.
  *
  * @module
  */
 import type { TypedArray } from '../dtype.js';
+import { KernelArena } from './arena.js';
 import { FunctionBuilder, type Local, ModuleBuilder } from './emitter.js';
 
 /** Columns per micro-tile: two f32x4 vectors. */
@@ -56,8 +57,6 @@ const KC = 256;
 /** Rows per block: the packed A block (MC×KC floats, 128 KiB) stays in L2 across the B panels. */
 const MC = 128;
 
-/** Bytes per WebAssembly page. */
-const PAGE_BYTES = 65536;
 /**
  * The largest memory the driver asks for (1 GiB): a product needing more packing space than
  * this is left to the JS kernels, which need none. (Its A, B and C together would be over 250
@@ -285,10 +284,8 @@ interface GemmExports {
 export class WasmGemm {
   /** Rows per micro-tile of this instance's kernel. */
   readonly rows: number;
-  private readonly exports: GemmExports;
-  /** The view of the memory, and the buffer it was made on (see the module notes on growing). */
-  private view: Float32Array;
-  private viewBuffer: ArrayBuffer;
+  /** The kernel's instance and its memory, with the views re-made whenever the memory grows. */
+  private readonly arena: KernelArena<GemmExports>;
 
   /**
    * Compiles and instantiates the kernel, synchronously (the module is a few hundred bytes, well
@@ -299,15 +296,12 @@ export class WasmGemm {
    */
   constructor(rows: number = TILE_ROWS) {
     this.rows = rows;
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(emitGemmModule(rows)), {});
-    this.exports = instance.exports as unknown as GemmExports;
-    this.viewBuffer = this.exports.memory.buffer;
-    this.view = new Float32Array(this.viewBuffer);
+    this.arena = new KernelArena<GemmExports>(emitGemmModule(rows));
   }
 
   /** The memory's current size in bytes. */
   get memoryBytes(): number {
-    return this.exports.memory.buffer.byteLength;
+    return this.arena.exports.memory.buffer.byteLength;
   }
 
   /** Bytes of packing space an M×K by K×N product needs (A, B and C, padded to whole panels). */
@@ -339,8 +333,9 @@ export class WasmGemm {
     const stageAt = cAt + Mp * Np;
     const aSpan = stagedSpan(aRowStride, aColStride, M, K);
     const bSpan = stagedSpan(bColStride, bRowStride, N, K);
-    const view = this.reserve(4 * (stageAt + Math.max(aSpan, bSpan, 0)));
-    const { gemm, packA, packB, compact } = this.exports;
+    this.arena.reserve(4 * (stageAt + Math.max(aSpan, bSpan, 0)));
+    const view = this.arena.f32;
+    const { gemm, packA, packB, compact } = this.arena.exports;
 
     if (aSpan > 0) {
       view.set(aData.subarray(aStart, aStart + aSpan), stageAt);
@@ -373,17 +368,6 @@ export class WasmGemm {
     // Drop C's padding columns in place, then one copy out (a memcpy).
     if (Np !== N) compact(4 * cAt, M, 4 * Np, 4 * N);
     out.set(view.subarray(cAt, cAt + M * N), cStart);
-  }
-
-  /** A view of the memory with at least `bytes` bytes, growing it first if needed. */
-  private reserve(bytes: number): Float32Array {
-    const { memory } = this.exports;
-    if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE_BYTES));
-    if (memory.buffer !== this.viewBuffer) {
-      this.viewBuffer = memory.buffer;
-      this.view = new Float32Array(this.viewBuffer);
-    }
-    return this.view;
   }
 }
 
