@@ -24,6 +24,10 @@
  * walks once and allocates only its result. Both fall back to the composition when their inputs
  * are not packed or not of these shapes, and a property test holds them equal to it.
  *
+ * The loops here are the reference. For float32, `reluReadoutLoss` and `reluOfShiftedSum` run
+ * the same loops as WebAssembly kernels (fused-simd.ts) where the kernel backend allows, with the
+ * same bits; a property test holds each kernel equal to its loop.
+ *
  * @module
  */
 import { record } from '../autograd/engine.js';
