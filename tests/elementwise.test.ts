@@ -91,7 +91,7 @@ describe('elementwise: values', () => {
     );
   });
 
-  it('each fast path is reached and agrees: trailing row, scalar, same shape, leading row, middle-axis broadcast', () => {
+  it('each fast path is reached and agrees: trailing row, scalar, same shape, leading row, row per block, middle-axis broadcast', () => {
     const a = tensor(Array.from({ length: 24 }, (_, i) => i - 7), [2, 3, 4]);
     const cases: Array<[Tensor, Tensor]> = [
       [a, tensor([1, -2, 3, 0.5])], // trailing row on the right
@@ -99,6 +99,9 @@ describe('elementwise: values', () => {
       [a, tensor(3)], // scalar right
       [tensor([3]), a], // one-element left
       [a, a], // same shape
+      [a, tensor([[[1, -2, 3, 0.5]], [[4, 0, -1, 2]]])], // [2,1,4]: a row per leading block (a per-instance bias)
+      [tensor([[[1, -2, 3, 0.5]], [[4, 0, -1, 2]]]), a], // the same on the left: the strided walk
+      [a, tensor([[[1], [2], [3]], [[4], [5], [6]]])], // [2,3,1]: one number per row, as a row of one per block
       [a, tensor([[1], [2], [3]])], // middle-axis broadcast: strided walk
     ];
     for (const [x, y] of cases) {

@@ -21,6 +21,7 @@
  * - one operand is a single number:     out[i] = f(a[i], s)
  * - one operand repeats as a trailing row (bias add, [8,1024,100] + [100]):
  *                                        out[r·L + j] = f(a[r·L + j], b[j])
+ *   or as a row per leading block (a per-instance bias, [8,1024,100] + [8,1,100]): the same, block by block
  * - anything else (views, transposes, middle-axis broadcasts): the shared strided walk
  *   (`walk.ts`), which moves each operand's position by its own stride, 0 along broadcast axes.
  *
@@ -342,6 +343,23 @@ function packResult(op: string, out: TypedArray, dtype: DType, shape: readonly n
   return new Tensor(toInt32(op, out, `the int32 result of ${operands.map(formatShape).join(' and ')}`), shape);
 }
 
+/**
+ * When `small` is `shape` with one axis (not the first) collapsed to 1 and every other dim equal,
+ * so that it repeats as a row inside each block of the axes before that one: the number of those
+ * blocks. 0 otherwise. ([8, 1, 100] in [8, 1024, 100]: 8 blocks of [1024, 100], each with its row.)
+ */
+function rowPerBlock(small: readonly number[], shape: readonly number[]): number {
+  if (small.length !== shape.length) return 0;
+  let collapsed = -1;
+  for (let axis = 0; axis < shape.length; axis++) {
+    if (small[axis] === shape[axis]) continue;
+    if (small[axis] !== 1 || collapsed >= 0) return 0;
+    collapsed = axis;
+  }
+  if (collapsed <= 0) return 0;
+  return sizeOf(shape.slice(0, collapsed));
+}
+
 /** Whether `row` (leading 1s aside) equals the trailing dims of `shape`, so it repeats as a row. */
 function isTrailingRow(row: readonly number[], shape: readonly number[]): boolean {
   let lead = 0;
@@ -409,6 +427,18 @@ function applyBinary(op: BinaryOp, a: Operand, b: Operand): Tensor {
     if (b.size === size && isTrailingRow(a.shape, shape)) {
       op.rowLeft ??= specialize(binaryRowLeftLoop, `${op.name}-binaryRowLeft`)(op.scalar);
       op.rowLeft(a.data, a.offset, b.data, b.offset, out, size, a.size);
+      return packResult(name, out, a.dtype, shape, [a.shape, b.shape]);
+    }
+    // A row per leading block, as a per-instance bias: [I, B, n] + [I, 1, n]. Each block
+    // [B, n] is the trailing-row case above, with the block's own row.
+    const blocks = a.size === size ? rowPerBlock(b.shape, shape) : 0;
+    if (blocks > 0) {
+      op.rowRight ??= specialize(binaryRowRightLoop, `${op.name}-binaryRowRight`)(op.scalar);
+      const block = size / blocks;
+      const row = b.size / blocks;
+      for (let k = 0; k < blocks; k++) {
+        op.rowRight(a.data, a.offset + k * block, b.data, b.offset + k * row, out.subarray(k * block, (k + 1) * block), block, row);
+      }
       return packResult(name, out, a.dtype, shape, [a.shape, b.shape]);
     }
   }
