@@ -8,7 +8,8 @@
  *
  * The TopK sparse autoencoder keeps the k largest pre-activations of each row with `topk`; the
  * others zero out. `gather` and `indexSelect` follow PyTorch's `torch.gather` and
- * `torch.index_select`. `gatherReference`, just above `gather`, is its plain definition.
+ * `torch.index_select`. `topkReference` and `gatherReference`, just above `topk` and `gather`, are
+ * their plain definitions.
  *
  * Indices are int32 and must lie in 0 ≤ index < size. Negative indices are rejected, not wrapped
  * from the end: an off-by-one that reaches −1 should be an error, not a silent read of the last
@@ -82,6 +83,55 @@ function ranksBefore(va: number, ia: number, vb: number, ib: number, largest: bo
   }
   if (va !== vb) return largest ? va > vb : va < vb;
   return ia < ib;
+}
+
+/**
+ * {@link topk} by its definition: for each line along `axis`, rank all its positions (by
+ * `ranksBefore`: value, NaN above every number for largest, ties to the lower index), keep the
+ * first k, and put them in rank order (`sorted`) or in axis order. O(d log d) per line, where
+ * `topk` keeps a heap of k; the tests hold the two equal.
+ */
+export function topkReference(x: Tensor, k: number, axis = -1, options: TopkOptions = {}): TopkResult {
+  const along = normalizeAxis('topkReference', axis, x.rank);
+  const dim = x.shape[along];
+  const largest = options.largest ?? true;
+  const sorted = options.sorted ?? true;
+  const outShape = x.shape.slice();
+  outShape[along] = k;
+  const { outer, inner } = aroundAxis(x.shape, along);
+  const values = allocate(x.dtype, outer * k * inner);
+  const indices = new Int32Array(outer * k * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const position = x.shape.map(() => 0);
+      const valueAt = (i: number): number => {
+        // Read through x's strides, so any layout works.
+        let at = x.offset;
+        let rest = o;
+        for (let axisIndex = along - 1; axisIndex >= 0; axisIndex--) {
+          position[axisIndex] = rest % x.shape[axisIndex];
+          rest = Math.floor(rest / x.shape[axisIndex]);
+        }
+        position[along] = i;
+        let after = j;
+        for (let axisIndex = x.rank - 1; axisIndex > along; axisIndex--) {
+          position[axisIndex] = after % x.shape[axisIndex];
+          after = Math.floor(after / x.shape[axisIndex]);
+        }
+        for (let axisIndex = 0; axisIndex < x.rank; axisIndex++) at += position[axisIndex] * x.strides[axisIndex];
+        return x.data[at];
+      };
+      const ranked = Array.from({ length: dim }, (_, i) => i)
+        .sort((a, b) => (ranksBefore(valueAt(a), a, valueAt(b), b, largest) ? -1 : 1))
+        .slice(0, k);
+      if (!sorted) ranked.sort((a, b) => a - b);
+      ranked.forEach((i, r) => {
+        values[o * k * inner + r * inner + j] = valueAt(i);
+        indices[o * k * inner + r * inner + j] = i;
+      });
+    }
+  }
+  return { values: new Tensor(values, outShape), indices: new Tensor(indices, outShape.slice()) };
 }
 
 /**
