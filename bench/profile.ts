@@ -8,8 +8,10 @@
  *     npx tsx bench/profile.ts sae512        ReLU SAE 512 → 4096, batch 256
  *     npx tsx bench/profile.ts mlp           MLP 64 → 256 → 64, batch 256
  *
- * Options: `--seconds S` (default 4) and `--backend auto|js|wasm` (our matmul kernels). The
- * steps are the same as bench/cases.ts times against tfjs.
+ * Options: `--seconds S` (default 4), `--backend auto|js|wasm` (our kernels), and `--phases`:
+ * instead of sampling, time each phase of the SAE and MLP steps (zero the gradients, forward,
+ * backward, the decoder's gradient projection, the optimizer, the decoder's normalisation), mean
+ * milliseconds per step. The steps are the same as bench/cases.ts times against tfjs.
  *
  * @module
  */
@@ -24,8 +26,11 @@ function seeded(shape: number[], seed: number): sp.Tensor {
   return sp.tensor(values, shape);
 }
 
-/** Builds the workload's step. */
-function makeStep(workload: Workload): () => unknown {
+/** A step as named phases run in order (for `--phases`). */
+type Phases = [string, () => void][];
+
+/** Builds the workload's step, and its phases where it has them. */
+function makeStep(workload: Workload): { step: () => unknown; phases?: Phases } {
   if (workload === 'toy5' || workload === 'toy100') {
     const [features, hidden] = workload === 'toy5' ? [5, 2] : [100, 20];
     const instances = 8;
@@ -33,35 +38,56 @@ function makeStep(workload: Workload): () => unknown {
     const trainer = new sp.ToyModelTrainer(model, {
       density: sp.logSpacedDensities(1, 0.02, instances), importance: 0.9, batch: 1024, lr: 1e-3, weightDecay: 1e-2,
     });
-    return () => trainer.step();
+    return { step: () => trainer.step() };
   }
   if (workload === 'mlp') {
     const [x, target] = [seeded([256, 64], 1), seeded([256, 64], 2)];
     const params = [seeded([64, 256], 3), seeded([256], 4), seeded([256, 64], 5), seeded([64], 6)].map((t) => sp.parameter(t));
     const [W1, B1, W2, B2] = params;
     const optimizer = new sp.Adam({ params, lr: 1e-3 });
-    return () => {
-      optimizer.zeroGrad();
-      const hiddenLayer = sp.relu(sp.add(sp.matmul(x, W1), B1));
-      const loss = sp.mean(sp.square(sp.sub(sp.add(sp.matmul(hiddenLayer, W2), B2), target)));
-      loss.backward();
-      optimizer.step();
-      return loss;
-    };
+    let loss: sp.Variable | undefined;
+    const phases: Phases = [
+      ['zero gradients', () => optimizer.zeroGrad()],
+      ['forward', () => {
+        const hiddenLayer = sp.relu(sp.add(sp.matmul(x, W1), B1));
+        loss = sp.mean(sp.square(sp.sub(sp.add(sp.matmul(hiddenLayer, W2), B2), target)));
+      }],
+      ['backward', () => loss?.backward()],
+      ['Adam', () => optimizer.step()],
+    ];
+    return { step: () => phases.forEach(([, run]) => run()), phases };
   }
   const [d, latents, batch] = workload === 'sae64' ? [64, 512, 1024] : [512, 4096, 256];
   const sae = new sp.SparseAutoencoder({ architecture: 'relu', inputDim: d, latents });
   const x = sp.kernels.reshape(seeded([batch, d], 1), [1, batch, d]);
   const optimizer = new sp.Adam({ params: sae.parameters(), lr: 1e-4 });
-  return () => {
-    optimizer.zeroGrad();
-    const { total } = sae.loss(x, { l1: 1e-3 });
-    total.backward();
-    sae.projectDecoderGradient();
-    optimizer.step();
-    sae.normalizeDecoder();
-    return total;
-  };
+  let total: sp.Variable | undefined;
+  const phases: Phases = [
+    ['zero gradients', () => optimizer.zeroGrad()],
+    ['forward', () => { total = sae.loss(x, { l1: 1e-3 }).total; }],
+    ['backward', () => total?.backward()],
+    ['project decoder gradient', () => sae.projectDecoderGradient()],
+    ['Adam', () => optimizer.step()],
+    ['normalize decoder', () => sae.normalizeDecoder()],
+  ];
+  return { step: () => phases.forEach(([, run]) => run()), phases };
+}
+
+/** Mean milliseconds per step of each phase, over `seconds` of steps. */
+function timePhases(workload: Workload, phases: Phases, seconds: number): void {
+  const totals = phases.map(() => 0);
+  let steps = 0;
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) {
+    phases.forEach(([, run], i) => {
+      const t0 = performance.now();
+      run();
+      totals[i] += performance.now() - t0;
+    });
+    steps++;
+  }
+  process.stdout.write(`${workload}: ${steps} steps, phases in mean ms per step (matmul backend ${sp.matmulBackend()})\n`);
+  phases.forEach(([name], i) => process.stdout.write(`${(totals[i] / steps).toFixed(2).padStart(9)}  ${name}\n`));
 }
 
 interface ProfileNode {
@@ -79,8 +105,13 @@ async function main(): Promise<void> {
   };
   const seconds = Number(option('--seconds') ?? 4);
   sp.setMatmulBackend((option('--backend') ?? 'auto') as sp.MatmulBackend);
-  const step = makeStep(workload);
+  const { step, phases } = makeStep(workload);
   for (let warm = performance.now(); performance.now() - warm < 500;) step();
+  if (args.includes('--phases')) {
+    if (phases === undefined) throw new Error(`bench/profile.ts: --phases times the sae64, sae512 and mlp steps; ${workload} is one call`);
+    timePhases(workload, phases, seconds);
+    return;
+  }
 
   const session = new Session();
   session.connect();
