@@ -6,6 +6,7 @@
  *     readoutLoss   Lₖ·run = Σ_{s,i} wₖᵢ (tₖₛᵢ − ReLU(zₖₛᵢ + bₖᵢ))²            float64, in order
  *     readoutGrad   ∂L/∂zₖₛᵢ = (cₖ wₖᵢ)(tₖₛᵢ − ReLU(v)) · [v > 0],  v = zₖₛᵢ + bₖᵢ
  *                   ∂L/∂bₖᵢ  = Σₛ ∂L/∂zₖₛᵢ                                    float64, two lanes
+ *     linearLoss, linearGrad   the same with x′ = z + b (rounded to float32, as `add` stores it)
  *     shiftedRelu   yₖₛᵢ = ReLU((zₖₛᵢ − cₖᵢ) + bₖᵢ)                             float32, four lanes
  *     shiftedReluBackward   ∂L/∂z = dy · [y > 0],  Σ_batch ∂L/∂z               float32, sums in float64
  *
@@ -36,6 +37,13 @@ import type { TypedArray } from '../tensor/dtype.js';
 import { KernelSlot } from '../tensor/wasm/backend.js';
 import { KernelArena, layoutRegions as layout } from '../tensor/wasm/arena.js';
 import { FunctionBuilder, type Local, ModuleBuilder } from '../tensor/wasm/emitter.js';
+
+/**
+ * Which read-out a loss kernel differentiates: `relu`, x′ = ReLU(z + b) computed in float64 (the
+ * fused op's own loop); or `linear`, x′ = z + b as the separate `add` stores it, rounded to float32,
+ * whose gradient the separate loss op stores rounded too, and sums rounded over the batch.
+ */
+type ReadOut = 'relu' | 'linear';
 
 /**
  * The loops every kernel here walks its operands with, emitted once:
@@ -95,7 +103,7 @@ function zeroRow(fn: FunctionBuilder, db: Local<'i32'>, row: Local<'i32'>, featu
  * loop's order. The terms themselves are computed two features at a time, then one when n is
  * odd. z, t: float32 [I, B, n]; b, w, totals: float64 ([I, n], [I, n], [I]). Byte addresses.
  */
-function emitReadoutLoss(): FunctionBuilder {
+function emitReadoutLoss(readOut: ReadOut): FunctionBuilder {
   const fn = new FunctionBuilder(['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
   const [z, t, b, w, totals, instances, batch, features] = fn.params.map((_, i) => fn.param(i, 'i32'));
   const v = fn.local('v128');
@@ -107,20 +115,26 @@ function emitReadoutLoss(): FunctionBuilder {
     instances, batch, features, rowBytes: 8, lanes: 2,
     start: () => fn.f64Const(0).localSet(total),
     vector: (at) => {
-      // v = z + b; term = (w · e) · e with e = t − ReLU(v)
-      fn.localGet(z).v128Load64Zero().f64x2PromoteLow().localGet(b).localGet(at).i32Add().v128Load().f64x2Add().localSet(v);
+      // v = z + b; term = (w · e) · e with e = t − out(v)
+      fn.localGet(z).v128Load64Zero().f64x2PromoteLow().localGet(b).localGet(at).i32Add().v128Load().f64x2Add();
+      if (readOut === 'linear') fn.f32x4DemoteZero().f64x2PromoteLow(); // the add's float32 result
+      fn.localSet(v);
       fn.localGet(w).localGet(at).i32Add().v128Load();
       fn.localGet(t).v128Load64Zero().f64x2PromoteLow();
-      reluF64x2(fn, v);
+      if (readOut === 'relu') reluF64x2(fn, v);
+      else fn.localGet(v);
       fn.f64x2Sub().localTee(term).f64x2Mul().localGet(term).f64x2Mul().localSet(term);
       // total = (total + term₀) + term₁: in order, as the loop adds them
       fn.localGet(total).localGet(term).f64x2ExtractLane(0).f64Add().localGet(term).f64x2ExtractLane(1).f64Add().localSet(total);
       advance(fn, [z, t], 8);
     },
     scalar: (at) => {
-      fn.localGet(z).f32Load().f64PromoteF32().localGet(b).localGet(at).i32Add().f64Load().f64Add().localSet(vs);
+      fn.localGet(z).f32Load().f64PromoteF32().localGet(b).localGet(at).i32Add().f64Load().f64Add();
+      if (readOut === 'linear') fn.f32DemoteF64().f64PromoteF32();
+      fn.localSet(vs);
       fn.localGet(t).f32Load().f64PromoteF32();
-      reluF64(fn, vs);
+      if (readOut === 'relu') reluF64(fn, vs);
+      else fn.localGet(vs);
       fn.f64Sub().localSet(error);
       fn.localGet(total).localGet(w).localGet(at).i32Add().f64Load();
       fn.localGet(error).f64Mul().localGet(error).f64Mul().f64Add().localSet(total);
@@ -154,7 +168,7 @@ function reluF64(fn: FunctionBuilder, x: Local<'f64'>): void {
  * `db[k, i] += g` (float64, batch rows in order). z, t, dz: float32 [I, B, n]; b, cw (cₖ·wₖᵢ),
  * db: float64 [I, n]. Two features per step, then one when n is odd.
  */
-function emitReadoutGrad(): FunctionBuilder {
+function emitReadoutGrad(readOut: ReadOut): FunctionBuilder {
   const fn = new FunctionBuilder(['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
   const [z, t, b, cw, dz, db, instances, batch, features] = fn.params.map((_, i) => fn.param(i, 'i32'));
   const v = fn.local('v128');
@@ -168,27 +182,44 @@ function emitReadoutGrad(): FunctionBuilder {
     vector: (at) => {
       // v = z + b[i…i+1], two float64 lanes
       fn.localGet(z).v128Load64Zero().f64x2PromoteLow();
-      fn.localGet(b).localGet(at).i32Add().v128Load().f64x2Add().localSet(v);
-      // g = cw · (t − ReLU(v)), zeroed where v ≤ 0
-      fn.localGet(v).f64Const(0).f64x2Splat().f64x2Le().localSet(off);
-      fn.localGet(cw).localGet(at).i32Add().v128Load();
-      fn.localGet(t).v128Load64Zero().f64x2PromoteLow();
-      fn.localGet(v).localGet(off).v128AndNot().f64x2Sub().f64x2Mul();
-      fn.localGet(off).v128AndNot().localSet(g);
+      fn.localGet(b).localGet(at).i32Add().v128Load().f64x2Add();
+      if (readOut === 'linear') fn.f32x4DemoteZero().f64x2PromoteLow(); // the add's float32 result
+      fn.localSet(v);
+      if (readOut === 'relu') {
+        // g = cw · (t − ReLU(v)), zeroed where v ≤ 0
+        fn.localGet(v).f64Const(0).f64x2Splat().f64x2Le().localSet(off);
+        fn.localGet(cw).localGet(at).i32Add().v128Load();
+        fn.localGet(t).v128Load64Zero().f64x2PromoteLow();
+        fn.localGet(v).localGet(off).v128AndNot().f64x2Sub().f64x2Mul();
+        fn.localGet(off).v128AndNot().localSet(g);
+      } else {
+        // g = cw · (t − v), as the loss's gradient loop stores it: rounded to float32
+        fn.localGet(cw).localGet(at).i32Add().v128Load();
+        fn.localGet(t).v128Load64Zero().f64x2PromoteLow().localGet(v).f64x2Sub().f64x2Mul();
+        fn.f32x4DemoteZero().f64x2PromoteLow().localSet(g);
+      }
       fn.localGet(dz).localGet(g).f32x4DemoteZero().v128Store64Low();
       fn.localGet(db).localGet(at).i32Add();
       fn.localGet(db).localGet(at).i32Add().v128Load().localGet(g).f64x2Add().v128Store();
       advance(fn, [z, t, dz], 8);
     },
     scalar: (at) => {
-      fn.localGet(z).f32Load().f64PromoteF32().localGet(b).localGet(at).i32Add().f64Load().f64Add().localSet(vs);
-      // gs = v ≤ 0 ? 0 : cw · (t − ReLU(v))
-      fn.f64Const(0);
-      fn.localGet(cw).localGet(at).i32Add().f64Load();
-      fn.localGet(t).f32Load().f64PromoteF32();
-      reluF64(fn, vs);
-      fn.f64Sub().f64Mul();
-      fn.localGet(vs).f64Const(0).f64Le().select().localSet(gs);
+      fn.localGet(z).f32Load().f64PromoteF32().localGet(b).localGet(at).i32Add().f64Load().f64Add();
+      if (readOut === 'linear') fn.f32DemoteF64().f64PromoteF32();
+      fn.localSet(vs);
+      if (readOut === 'relu') {
+        // gs = v ≤ 0 ? 0 : cw · (t − ReLU(v))
+        fn.f64Const(0);
+        fn.localGet(cw).localGet(at).i32Add().f64Load();
+        fn.localGet(t).f32Load().f64PromoteF32();
+        reluF64(fn, vs);
+        fn.f64Sub().f64Mul();
+        fn.localGet(vs).f64Const(0).f64Le().select().localSet(gs);
+      } else {
+        fn.localGet(cw).localGet(at).i32Add().f64Load();
+        fn.localGet(t).f32Load().f64PromoteF32().localGet(vs).f64Sub().f64Mul();
+        fn.f32DemoteF64().f64PromoteF32().localSet(gs);
+      }
       fn.localGet(dz).localGet(gs).f32DemoteF64().f32Store();
       fn.localGet(db).localGet(at).i32Add();
       fn.localGet(db).localGet(at).i32Add().f64Load().localGet(gs).f64Add().f64Store();
@@ -270,8 +301,10 @@ function advance(fn: FunctionBuilder, pointers: readonly Local<'i32'>[], bytes: 
 /** The module's bytes: the four kernels and one memory, exported as `memory`. */
 export function emitFusedModule(): Uint8Array<ArrayBuffer> {
   const module = new ModuleBuilder();
-  module.addFunction('readoutLoss', emitReadoutLoss());
-  module.addFunction('readoutGrad', emitReadoutGrad());
+  module.addFunction('readoutLoss', emitReadoutLoss('relu'));
+  module.addFunction('readoutGrad', emitReadoutGrad('relu'));
+  module.addFunction('linearLoss', emitReadoutLoss('linear'));
+  module.addFunction('linearGrad', emitReadoutGrad('linear'));
   module.addFunction('shiftedRelu', emitShiftedRelu());
   module.addFunction('shiftedReluBackward', emitShiftedReluBackward());
   module.addMemory(1);
@@ -282,6 +315,8 @@ interface FusedExports {
   memory: WebAssembly.Memory;
   readoutLoss(z: number, t: number, b: number, w: number, totals: number, instances: number, batch: number, features: number): void;
   readoutGrad(z: number, t: number, b: number, cw: number, dz: number, db: number, instances: number, batch: number, features: number): void;
+  linearLoss(z: number, t: number, b: number, w: number, totals: number, instances: number, batch: number, features: number): void;
+  linearGrad(z: number, t: number, b: number, cw: number, dz: number, db: number, instances: number, batch: number, features: number): void;
   shiftedRelu(z: number, c: number, b: number, y: number, instances: number, batch: number, features: number): void;
   shiftedReluBackward(dy: number, y: number, dz: number, db: number, instances: number, batch: number, features: number): void;
 }
@@ -299,6 +334,37 @@ export class FusedSimd {
     Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
     out: TypedArray, instances: number, run: number, features: number,
   ): void {
+    this.loss('relu', Z, zo, B, bo, T, to, W, wo, out, instances, run, features);
+  }
+
+  /** See `linearLossLoop` in fused.ts: the same arguments and the same numbers. */
+  linearLoss(
+    Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
+    out: TypedArray, instances: number, run: number, features: number,
+  ): void {
+    this.loss('linear', Z, zo, B, bo, T, to, W, wo, out, instances, run, features);
+  }
+
+  /** See `readoutGradLoop` in fused.ts: the same arguments and the same numbers. */
+  readoutGrad(
+    Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
+    dLoss: TypedArray, dz: TypedArray, db: Float64Array | null, instances: number, run: number, features: number,
+  ): void {
+    this.grad('relu', Z, zo, B, bo, T, to, W, wo, dLoss, dz, db, instances, run, features);
+  }
+
+  /** See `linearGradLoop` in fused.ts: the same arguments and the same numbers. */
+  linearGrad(
+    Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
+    dLoss: TypedArray, dz: TypedArray, db: Float64Array | null, instances: number, run: number, features: number,
+  ): void {
+    this.grad('linear', Z, zo, B, bo, T, to, W, wo, dLoss, dz, db, instances, run, features);
+  }
+
+  private loss(
+    readOut: ReadOut, Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
+    out: TypedArray, instances: number, run: number, features: number,
+  ): void {
     const rows = instances * features;
     const [z, t, b, w, totals, end] = layout([4 * instances * run, 4 * instances * run, 8 * rows, 8 * rows, 8 * instances]);
     this.arena.reserve(end);
@@ -307,13 +373,12 @@ export class FusedSimd {
     f32.set(T.subarray(to, to + instances * run), t / 4);
     f64.set(B.subarray(bo, bo + rows), b / 8);
     f64.set(W.subarray(wo, wo + rows), w / 8);
-    exports.readoutLoss(z, t, b, w, totals, instances, run / features, features);
+    (readOut === 'relu' ? exports.readoutLoss : exports.linearLoss)(z, t, b, w, totals, instances, run / features, features);
     for (let k = 0; k < instances; k++) out[k] = f64[totals / 8 + k] / run;
   }
 
-  /** See `readoutGradLoop` in fused.ts: the same arguments and the same numbers. */
-  readoutGrad(
-    Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
+  private grad(
+    readOut: ReadOut, Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
     dLoss: TypedArray, dz: TypedArray, db: Float64Array | null, instances: number, run: number, features: number,
   ): void {
     const rows = instances * features;
@@ -328,7 +393,7 @@ export class FusedSimd {
       const factor = (-2 / run) * dLoss[k];
       for (let i = 0; i < features; i++) f64[cw / 8 + k * features + i] = factor * W[wo + k * features + i];
     }
-    exports.readoutGrad(z, t, b, cw, dzAt, dbAt, instances, run / features, features);
+    (readOut === 'relu' ? exports.readoutGrad : exports.linearGrad)(z, t, b, cw, dzAt, dbAt, instances, run / features, features);
     dz.set(f32.subarray(dzAt / 4, dzAt / 4 + size));
     if (db !== null) db.set(f64.subarray(dbAt / 8, dbAt / 8 + rows));
   }

@@ -242,6 +242,82 @@ function readoutGradLoop(
 const READOUT_LOOPS = { readoutLoss: readoutLossLoop, readoutGrad: readoutGradLoop };
 
 /**
+ * The linear toy model's read-out and loss in one op: `weightedSquaredError(add(z, b), t, w)`,
+ * bit for bit. The loops round as the two ops store: x′ = z + b to the dtype, each gradient entry
+ * to the dtype, and b's gradient is the sum over the batch of those rounded entries, row after
+ * row, as the engine's `sum` adds them.
+ *
+ *     Lₖ = (1 / (B·n)) Σ_{s,i} wₖᵢ (tₖₛᵢ − x′ₖₛᵢ)²           x′ = round(z + b)
+ *     ∂L/∂zₖₛᵢ = round(dLₖ · (−2 / (B·n)) · wₖᵢ (tₖₛᵢ − x′ₖₛᵢ))   ∂L/∂bₖᵢ = Σₛ ∂L/∂zₖₛᵢ
+ *
+ * Other layouts, a batch of one or a single feature (where the engine's sum takes another
+ * order or none) take the pair of ops.
+ */
+export function linearReadoutLoss(z: Tensor, b: Tensor, target: Tensor, weights: Tensor): Variable {
+  if (!fusable(z, b) || !fusableLoss(z, target, weights) || z.shape[1] === 1 || z.shape[2] === 1) {
+    return weightedSquaredError(add(z, b), target, weights);
+  }
+  const [instances, batch, features] = z.shape;
+  const run = batch * features;
+  const simd = z.dtype === 'float32' ? fusedSimdFor(z.size) : null;
+  const kernels = simd ?? LINEAR_LOOPS;
+  return record('linearReadoutLoss', [z, b], () => {
+    const out = allocate(z.dtype, instances);
+    kernels.linearLoss(z.data, z.offset, b.data, b.offset, target.data, target.offset, weights.data, weights.offset,
+      out, instances, run, features);
+    return new Tensor(out, [instances]);
+  }, (dy, needs) => {
+    const dz = allocate(z.dtype, z.size);
+    const db = needs[1] ? new Float64Array(instances * features) : null;
+    kernels.linearGrad(z.data, z.offset, b.data, b.offset, target.data, target.offset, weights.data, weights.offset,
+      dy.toTypedArray(), dz, db, instances, run, features);
+    return [new Tensor(dz, z.shape.slice()), db === null ? null : new Tensor(db, [instances, 1, features])];
+  });
+}
+
+/** Lₖ = (1/run) Σⱼ w (t − x′)², x′ = z + b as the dtype stores it (`dz` is only for its dtype). */
+function linearLossLoop(
+  Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
+  out: TypedArray, instances: number, run: number, features: number,
+): void {
+  const single = Z instanceof Float32Array;
+  for (let k = 0; k < instances; k++) {
+    const row = k * features;
+    const start = k * run;
+    let total = 0;
+    for (let j = 0, i = 0; j < run; j++) {
+      const sum = Z[zo + start + j] + B[bo + row + i];
+      const error = T[to + start + j] - (single ? Math.fround(sum) : sum);
+      total += W[wo + row + i] * error * error;
+      if (++i === features) i = 0;
+    }
+    out[k] = total / run;
+  }
+}
+
+/** dz = dLₖ · (−2/run) · w (t − x′), stored (rounded); db += the stored dz, batch rows in order. */
+function linearGradLoop(
+  Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
+  dLoss: TypedArray, dz: TypedArray, db: Float64Array | null, instances: number, run: number, features: number,
+): void {
+  const single = Z instanceof Float32Array;
+  for (let k = 0; k < instances; k++) {
+    const row = k * features;
+    const start = k * run;
+    const factor = (-2 / run) * dLoss[k];
+    for (let j = 0, i = 0; j < run; j++) {
+      const sum = Z[zo + start + j] + B[bo + row + i];
+      dz[start + j] = factor * W[wo + row + i] * (T[to + start + j] - (single ? Math.fround(sum) : sum));
+      if (db !== null) db[row + i] += dz[start + j];
+      if (++i === features) i = 0;
+    }
+  }
+}
+
+/** The linear read-out's JavaScript loops, the reference the WebAssembly kernels equal. */
+const LINEAR_LOOPS = { linearLoss: linearLossLoop, linearGrad: linearGradLoop };
+
+/**
  * ReLU((z − c) + b) over [I, B, n], with c and b [I, 1, n] broadcast over the batch: the ReLU
  * SAE's encoder, relu(add(sub(x W_enc, b_dec W_enc), b_enc)), in one pass instead of three.
  *

@@ -26,7 +26,7 @@
  * @module
  */
 import { abs, add, matmul, relu, sum } from '../autograd/index.js';
-import { reluOfSum, reluReadoutLoss, weightedSquaredError } from './fused.js';
+import { linearReadoutLoss, reluOfSum, reluReadoutLoss } from './fused.js';
 import { noGrad } from '../autograd/engine.js';
 import { checkFiniteLoss, checkFiniteParameters } from './divergence.js';
 import { type Variable, parameter } from '../autograd/variable.js';
@@ -129,8 +129,8 @@ export class ToyModel {
    * `importance` is [I, 1, n] (see `importanceTensor`).
    */
   lossPerInstance(x: Tensor, importance: Tensor): Variable {
-    if (this.kind === 'linear') return weightedSquaredError(this.forward(x), x, importance);
-    // The read-out ReLU and the loss as one op (see fused.ts): the same numbers, half the passes.
+    // The read-out (ReLU or bias only) and the loss as one op (see fused.ts): the same numbers, half the passes.
+    if (this.kind === 'linear') return linearReadoutLoss(this.readOut(this.hiddenActivations(x)), this.b, x, importance);
     return reluReadoutLoss(this.readOut(this.hiddenActivations(x)), this.b, this.target(x), importance);
   }
 

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as ag from '../../src/autograd/index.js';
 import { FUSED_SIMD_MIN_ENTRIES, emitFusedModule, fusedSimdFor } from '../../src/models/fused-simd.js';
-import { reluOfShiftedSum, reluReadoutLoss } from '../../src/models/fused.js';
+import { linearReadoutLoss, reluOfShiftedSum, reluReadoutLoss } from '../../src/models/fused.js';
 import { type MatmulBackend, setMatmulBackend } from '../../src/tensor/matmul.js';
 import { expectKernelSwitch, expectSameBits, under } from '../support/backends.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -42,18 +42,19 @@ describe('the fused WebAssembly kernels', () => {
     expect(WebAssembly.validate(emitFusedModule())).toBe(true);
   });
 
-  it('reluReadoutLoss: loss and both gradients bit for bit as the JavaScript loops', () => {
+  it('reluReadoutLoss and linearReadoutLoss: loss and both gradients bit for bit as the JavaScript loops', () => {
     fc.assert(fc.property(
       layoutArb.chain(([I, B, n]) => fc.tuple(
         tensorArb([I, B, n]), tensorArb([I, 1, n]), tensorArb([I, B, n]), tensorArb([I, 1, n], fc.float({ min: 0, max: 2, noNaN: true })),
         tensorArb([I], fc.float({ min: -2, max: 2, noNaN: true })),
       )),
-      ([z, b, t, w, seed]) => {
-        const f = (zz: Tensor, bb: Tensor) => reluReadoutLoss(zz, bb, t, w);
+      fc.constantFrom(reluReadoutLoss, linearReadoutLoss),
+      ([z, b, t, w, seed], readoutLoss) => {
+        const f = (zz: Tensor, bb: Tensor) => readoutLoss(zz, bb, t, w);
         const wasm = valueAndGrads('wasm', f, [z, b], seed);
         const js = valueAndGrads('js', f, [z, b], seed);
         wasm.forEach((tensor, i) => expectSameBits(tensor, js[i]));
-      }), { numRuns: 200 });
+      }), { numRuns: 300 });
   });
 
   it('reluOfShiftedSum: value and all three gradients bit for bit as the JavaScript path', () => {

@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as ag from '../../src/autograd/index.js';
-import { reluOfShiftedSum, reluOfSum, reluReadoutLoss, weightedSquaredError } from '../../src/models/fused.js';
+import { linearReadoutLoss, reluOfShiftedSum, reluOfSum, reluReadoutLoss, weightedSquaredError } from '../../src/models/fused.js';
+import { under } from '../support/backends.js';
 import * as kernels from '../../src/tensor/kernels.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { checkGradients, float64Arb } from '../support/gradients.js';
@@ -124,3 +125,28 @@ describe('reluReadoutLoss', () => {
       }), { numRuns: 30 });
   });
 });
+
+describe('linearReadoutLoss', () => {
+  it('equals weightedSquaredError(add(z, b), t, w) bit for bit, loss and both gradients, on either kernel backend, float32 and float64', () => {
+    fc.assert(fc.property(
+      fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 11 }))
+        .chain(([I, B, n]) => fc.tuple(float64Arb([I, B, n]), float64Arb([I, 1, n]), float64Arb([I, B, n]), float64Arb([I, 1, n]), float64Arb([I]))),
+      fc.boolean(),
+      fc.constantFrom('js' as const, 'wasm' as const),
+      ([z64, b64, t64, w64, seed64], single, backend) => {
+        const cast = (t: Tensor): Tensor => (single ? kernels.astype(t, 'float32') : t);
+        const [z, b, t, w, seed] = [z64, b64, t64, w64, seed64].map(cast);
+        const fused = (zz: Tensor, bb: Tensor) => ag.sum(ag.mul(linearReadoutLoss(zz, bb, t, w), seed));
+        const composed = (zz: Tensor, bb: Tensor) => ag.sum(ag.mul(weightedSquaredError(ag.add(zz, bb), t, w), seed));
+        const [valueFused, gradsFused] = under(backend, () => ag.valueAndGrad(fused)(z, b));
+        const [valueComposed, gradsComposed] = under('js', () => ag.valueAndGrad(composed)(z, b));
+        expect(valueFused.item()).toBe(valueComposed.item());
+        for (let k = 0; k < 2; k++) {
+          expect(gradsFused[k].dtype).toBe(gradsComposed[k].dtype);
+          const [got, want] = [gradsFused[k].toTypedArray(), gradsComposed[k].toTypedArray()];
+          for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) expect.fail(`gradient ${k}, entry ${i}: ${got[i]} vs ${want[i]}`);
+        }
+      }), { numRuns: 300 });
+  });
+});
+
