@@ -176,23 +176,38 @@ export function reluReadoutLoss(z: Tensor, b: Tensor, target: Tensor, weights: T
   if (!fusable(z, b) || !fusableLoss(z, target, weights)) {
     return weightedSquaredError(reluOfSum(z, b), target, weights);
   }
+  const simd = z.dtype === 'float32' ? fusedSimdFor(z.size) : null;
+  return readoutLossOp('reluReadoutLoss', simd === null ? READOUT_LOOPS : { loss: simd.readoutLoss.bind(simd), grad: simd.readoutGrad.bind(simd) },
+    z, b, target, weights);
+}
+
+/** The two loops of a read-out loss: the loss per instance, and ∂L/∂z with b's batch sum. */
+interface ReadoutKernels {
+  loss(Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
+    out: TypedArray, instances: number, run: number, features: number): void;
+  grad(Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
+    dLoss: TypedArray, dz: TypedArray, db: Float64Array | null, instances: number, run: number, features: number): void;
+}
+
+/**
+ * Records a read-out loss op run by `kernels` (the JavaScript loops, or their WebAssembly
+ * kernels for float32: fused-simd.ts, the same bits).
+ */
+function readoutLossOp(name: string, kernels: ReadoutKernels, z: Tensor, b: Tensor, target: Tensor, weights: Tensor): Variable {
   const [instances, batch, features] = z.shape;
   const run = batch * features;
-  // float32 runs in WebAssembly where the kernel backend allows (fused-simd.ts), with the same bits.
-  const simd = z.dtype === 'float32' ? fusedSimdFor(z.size) : null;
-  const kernels = simd ?? READOUT_LOOPS;
-  return record('reluReadoutLoss', [z, b], () => {
+  return record(name, [z, b], () => {
     const out = allocate(z.dtype, instances);
-    kernels.readoutLoss(z.data, z.offset, b.data, b.offset, target.data, target.offset, weights.data, weights.offset,
+    kernels.loss(z.data, z.offset, b.data, b.offset, target.data, target.offset, weights.data, weights.offset,
       out, instances, run, features);
     return new Tensor(out, [instances]);
   }, (dy, needs) => {
-    // b's gradient is dz summed over the batch. The loop sums the unrounded float64 terms, batch
-    // row after row, and hands b the float64 sum, rounded once when the engine casts it to b's
-    // dtype: the numbers the engine's own sum of a float64 dz would give, without that array.
+    // b's gradient is dz summed over the batch. The loop sums it batch row after row in float64,
+    // as the engine's own sum would, and hands b the float64 sum, rounded once when the engine
+    // casts it to b's dtype, without a [I, B, n] array for the engine to sum.
     const dz = allocate(z.dtype, z.size);
     const db = needs[1] ? new Float64Array(instances * features) : null;
-    kernels.readoutGrad(z.data, z.offset, b.data, b.offset, target.data, target.offset, weights.data, weights.offset,
+    kernels.grad(z.data, z.offset, b.data, b.offset, target.data, target.offset, weights.data, weights.offset,
       dy.toTypedArray(), dz, db, instances, run, features);
     return [new Tensor(dz, z.shape.slice()), db === null ? null : new Tensor(db, [instances, 1, features])];
   });
@@ -239,7 +254,7 @@ function readoutGradLoop(
 }
 
 /** The read-out's JavaScript loops, the reference the WebAssembly kernels equal. */
-const READOUT_LOOPS = { readoutLoss: readoutLossLoop, readoutGrad: readoutGradLoop };
+const READOUT_LOOPS: ReadoutKernels = { loss: readoutLossLoop, grad: readoutGradLoop };
 
 /**
  * The linear toy model's read-out and loss in one op: `weightedSquaredError(add(z, b), t, w)`,
@@ -257,25 +272,12 @@ export function linearReadoutLoss(z: Tensor, b: Tensor, target: Tensor, weights:
   if (!fusable(z, b) || !fusableLoss(z, target, weights) || z.shape[1] === 1 || z.shape[2] === 1) {
     return weightedSquaredError(add(z, b), target, weights);
   }
-  const [instances, batch, features] = z.shape;
-  const run = batch * features;
   const simd = z.dtype === 'float32' ? fusedSimdFor(z.size) : null;
-  const kernels = simd ?? LINEAR_LOOPS;
-  return record('linearReadoutLoss', [z, b], () => {
-    const out = allocate(z.dtype, instances);
-    kernels.linearLoss(z.data, z.offset, b.data, b.offset, target.data, target.offset, weights.data, weights.offset,
-      out, instances, run, features);
-    return new Tensor(out, [instances]);
-  }, (dy, needs) => {
-    const dz = allocate(z.dtype, z.size);
-    const db = needs[1] ? new Float64Array(instances * features) : null;
-    kernels.linearGrad(z.data, z.offset, b.data, b.offset, target.data, target.offset, weights.data, weights.offset,
-      dy.toTypedArray(), dz, db, instances, run, features);
-    return [new Tensor(dz, z.shape.slice()), db === null ? null : new Tensor(db, [instances, 1, features])];
-  });
+  return readoutLossOp('linearReadoutLoss', simd === null ? LINEAR_LOOPS : { loss: simd.linearLoss.bind(simd), grad: simd.linearGrad.bind(simd) },
+    z, b, target, weights);
 }
 
-/** Lₖ = (1/run) Σⱼ w (t − x′)², x′ = z + b as the dtype stores it (`dz` is only for its dtype). */
+/** Lₖ = (1/run) Σⱼ w (t − x′)², x′ = z + b as the dtype stores it. */
 function linearLossLoop(
   Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
   out: TypedArray, instances: number, run: number, features: number,
@@ -315,7 +317,7 @@ function linearGradLoop(
 }
 
 /** The linear read-out's JavaScript loops, the reference the WebAssembly kernels equal. */
-const LINEAR_LOOPS = { linearLoss: linearLossLoop, linearGrad: linearGradLoop };
+const LINEAR_LOOPS: ReadoutKernels = { loss: linearLossLoop, grad: linearGradLoop };
 
 /**
  * ReLU((z − c) + b) over [I, B, n], with c and b [I, 1, n] broadcast over the batch: the ReLU
