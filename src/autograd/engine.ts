@@ -436,8 +436,7 @@ function accumulateLeafGrad(leaf: Variable, dx: Tensor): void {
   if (!shapesEqual(dx.shape, leaf.shape)) {
     throw new TensorError('backward', `gradient of shape ${formatShape(dx.shape)} reached a leaf of shape ${formatShape(leaf.shape)}`);
   }
-  // A view, not a copy: `source` is only read, into the leaf's own buffer.
-  const source = dx.isContiguous ? dx.data.subarray(dx.offset, dx.offset + dx.size) : dx.toTypedArray();
+  const source = dx.packedValues(); // only read, into the leaf's own buffer
   const current = leaf.grad;
   if (current === null || !current.isContiguous || current.offset !== 0 || current.data.length !== leaf.size ||
       current.dtype !== leaf.dtype) {

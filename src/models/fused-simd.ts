@@ -321,6 +321,14 @@ interface FusedExports {
   shiftedReluBackward(dy: number, y: number, dz: number, db: number, instances: number, batch: number, features: number): void;
 }
 
+/** The two loops of a read-out loss, in JavaScript (fused.ts) or here: the loss per instance, and ∂L/∂z with b's batch sum. */
+export interface ReadoutKernels {
+  loss(Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
+    out: TypedArray, instances: number, run: number, features: number): void;
+  grad(Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
+    dLoss: TypedArray, dz: TypedArray, db: Float64Array | null, instances: number, run: number, features: number): void;
+}
+
 /**
  * Runs the kernels on JavaScript arrays: lays the operands out in the module's memory (each
  * region 16-byte aligned), copies them in, calls the kernel, copies the results out. The memory
@@ -329,37 +337,17 @@ interface FusedExports {
 export class FusedSimd {
   private readonly arena = new KernelArena<FusedExports>(emitFusedModule());
 
-  /** See `readoutLossLoop` in fused.ts: the same arguments and the same numbers. */
-  readoutLoss(
-    Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
-    out: TypedArray, instances: number, run: number, features: number,
-  ): void {
-    this.loss('relu', Z, zo, B, bo, T, to, W, wo, out, instances, run, features);
-  }
+  /** The ReLU read-out's kernels: `readoutLossLoop` and `readoutGradLoop` of fused.ts, the same numbers. */
+  readonly relu: ReadoutKernels = {
+    loss: (...args) => this.loss('relu', ...args),
+    grad: (...args) => this.grad('relu', ...args),
+  };
 
-  /** See `linearLossLoop` in fused.ts: the same arguments and the same numbers. */
-  linearLoss(
-    Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
-    out: TypedArray, instances: number, run: number, features: number,
-  ): void {
-    this.loss('linear', Z, zo, B, bo, T, to, W, wo, out, instances, run, features);
-  }
-
-  /** See `readoutGradLoop` in fused.ts: the same arguments and the same numbers. */
-  readoutGrad(
-    Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
-    dLoss: TypedArray, dz: TypedArray, db: Float64Array | null, instances: number, run: number, features: number,
-  ): void {
-    this.grad('relu', Z, zo, B, bo, T, to, W, wo, dLoss, dz, db, instances, run, features);
-  }
-
-  /** See `linearGradLoop` in fused.ts: the same arguments and the same numbers. */
-  linearGrad(
-    Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
-    dLoss: TypedArray, dz: TypedArray, db: Float64Array | null, instances: number, run: number, features: number,
-  ): void {
-    this.grad('linear', Z, zo, B, bo, T, to, W, wo, dLoss, dz, db, instances, run, features);
-  }
+  /** The linear read-out's kernels: `linearLossLoop` and `linearGradLoop` of fused.ts, the same numbers. */
+  readonly linear: ReadoutKernels = {
+    loss: (...args) => this.loss('linear', ...args),
+    grad: (...args) => this.grad('linear', ...args),
+  };
 
   private loss(
     readOut: ReadOut, Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
@@ -434,7 +422,7 @@ export class FusedSimd {
   }
 }
 
-/** Entries below which `'auto'` runs the JavaScript loops (at this size either takes microseconds). */
+/** Entries below which `'auto'` runs the JavaScript loops. A guess, not a measured crossover: below a few thousand entries either path takes microseconds. */
 export const FUSED_SIMD_MIN_ENTRIES = 4096;
 
 const SLOT = new KernelSlot(() => new FusedSimd(), FUSED_SIMD_MIN_ENTRIES);

@@ -37,7 +37,7 @@ import { Variable } from '../autograd/variable.js';
 import { type TypedArray, allocate } from '../tensor/dtype.js';
 import { reluBackward, reluGradOf as coreReluGradOf, reluOf as coreReluOf } from '../tensor/elementwise.js';
 import { Tensor } from '../tensor/tensor.js';
-import { fusedSimdFor } from './fused-simd.js';
+import { type ReadoutKernels, fusedSimdFor } from './fused-simd.js';
 
 /*
  * Module-level aliases of the core's ReLU. Called through the import binding, the loops below ran
@@ -177,16 +177,7 @@ export function reluReadoutLoss(z: Tensor, b: Tensor, target: Tensor, weights: T
     return weightedSquaredError(reluOfSum(z, b), target, weights);
   }
   const simd = z.dtype === 'float32' ? fusedSimdFor(z.size) : null;
-  return readoutLossOp('reluReadoutLoss', simd === null ? READOUT_LOOPS : { loss: simd.readoutLoss.bind(simd), grad: simd.readoutGrad.bind(simd) },
-    z, b, target, weights);
-}
-
-/** The two loops of a read-out loss: the loss per instance, and ∂L/∂z with b's batch sum. */
-interface ReadoutKernels {
-  loss(Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
-    out: TypedArray, instances: number, run: number, features: number): void;
-  grad(Z: TypedArray, zo: number, B: TypedArray, bo: number, T: TypedArray, to: number, W: TypedArray, wo: number,
-    dLoss: TypedArray, dz: TypedArray, db: Float64Array | null, instances: number, run: number, features: number): void;
+  return readoutLossOp('reluReadoutLoss', simd?.relu ?? READOUT_LOOPS, z, b, target, weights);
 }
 
 /**
@@ -208,7 +199,7 @@ function readoutLossOp(name: string, kernels: ReadoutKernels, z: Tensor, b: Tens
     const dz = allocate(z.dtype, z.size);
     const db = needs[1] ? new Float64Array(instances * features) : null;
     kernels.grad(z.data, z.offset, b.data, b.offset, target.data, target.offset, weights.data, weights.offset,
-      dy.toTypedArray(), dz, db, instances, run, features);
+      dy.packedValues(), dz, db, instances, run, features);
     return [new Tensor(dz, z.shape.slice()), db === null ? null : new Tensor(db, [instances, 1, features])];
   });
 }
@@ -273,8 +264,7 @@ export function linearReadoutLoss(z: Tensor, b: Tensor, target: Tensor, weights:
     return weightedSquaredError(add(z, b), target, weights);
   }
   const simd = z.dtype === 'float32' ? fusedSimdFor(z.size) : null;
-  return readoutLossOp('linearReadoutLoss', simd === null ? LINEAR_LOOPS : { loss: simd.linearLoss.bind(simd), grad: simd.linearGrad.bind(simd) },
-    z, b, target, weights);
+  return readoutLossOp('linearReadoutLoss', simd?.linear ?? LINEAR_LOOPS, z, b, target, weights);
 }
 
 /** Lₖ = (1/run) Σⱼ w (t − x′)², x′ = z + b as the dtype stores it. */
@@ -346,11 +336,11 @@ export function reluOfShiftedSum(z: Tensor, c: Tensor, b: Tensor): Variable {
     }
     return (y = new Tensor(out, z.shape.slice()));
   }, (dy, needs) => {
-    if (simd !== null && dy.dtype === 'float32' && dy.isContiguous) {
+    if (simd !== null && dy.dtype === 'float32') {
       // reluBackward and the batch sum below in one pass, the sum in float64 as `sum` adds.
       const dz = new Float32Array(z.size);
       const sums = new Float64Array(instances * features);
-      simd.shiftedReluBackward(dy.data.subarray(dy.offset, dy.offset + dy.size) as Float32Array, y.data as Float32Array, dz, sums,
+      simd.shiftedReluBackward(dy.packedValues() as Float32Array, y.data as Float32Array, dz, sums,
         instances, batch, features);
       const db = new Tensor(Float32Array.from(sums), [instances, 1, features]);
       return [new Tensor(dz, z.shape.slice()), needs[1] ? neg(db) : null, needs[2] ? db : null];

@@ -92,6 +92,14 @@ export class Tensor {
     return new Tensor(copyToContiguous(this), this.shape);
   }
 
+  /**
+   * The elements in row-major order, to read only: a view of the storage when the tensor is
+   * contiguous (no copy), else a packed copy. For a copy to keep or write, use `toTypedArray`.
+   */
+  packedValues(): TypedArray {
+    return this.isContiguous ? this.data.subarray(this.offset, this.offset + this.size) : copyToContiguous(this);
+  }
+
   /** The elements in row-major order, as a fresh typed array of this tensor's dtype. */
   toTypedArray(): TypedArray {
     if (this.isContiguous) return this.data.slice(this.offset, this.offset + this.size);

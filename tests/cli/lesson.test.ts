@@ -5,30 +5,22 @@
  * failure part-way leaves no half-written `--out`. Also the two pieces it is built on:
  * `writeDirectoryAtomically` and `renderReport`.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { checkOutFolder, type DirectoryIO, MANIFEST_FILE, manifestText, nodeDirectoryIO, splitPath, writeDirectoryAtomically } from '../../src/cli/atomic.js';
 import { type LessonFigures, lessonHooks } from '../../src/cli/commands/lesson.js';
 import { formatNumber } from '../../src/cli/format.js';
 import { renderReport } from '../../src/plot/report.js';
 import { runCli, type CliRun } from '../support/cli.js';
+import { scratchFolders } from '../support/folders.js';
 
 const run = (argv: string[], files?: DirectoryIO): Promise<CliRun> => runCli(argv, { files });
 
 
 
-const root = mkdtempSync(join(tmpdir(), 'superposition-lesson-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-let folders = 0;
 /** A fresh, empty parent folder; the lesson's --out goes inside it. */
-function parentFolder(): string {
-  const folder = join(root, `case-${folders++}`);
-  mkdirSync(folder);
-  return folder;
-}
+const parentFolder = scratchFolders('lesson');
 
 /** A fast lesson into `out`, quietly. */
 function fastLesson(out: string, ...extra: string[]): Promise<CliRun> {

@@ -5,30 +5,22 @@
  * run with the same seed prints); a bad flag or value leaves the folder as it was, with no
  * temporary folder left beside it.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type DirectoryIO, MANIFEST_FILE, manifestText, nodeDirectoryIO } from '../../src/cli/atomic.js';
 import { RESULT_FILE } from '../../src/cli/command.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { normal } from '../../src/tensor/random.js';
 import { runCli, type CliRun } from '../support/cli.js';
+import { scratchFolders } from '../support/folders.js';
 
 const run = (argv: string[], files?: DirectoryIO): Promise<CliRun> => runCli(argv, { files });
 
 
 
-const root = mkdtempSync(join(tmpdir(), 'superposition-out-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-let folders = 0;
 /** A fresh, empty parent folder for one test; the --out folder goes inside it. */
-function parentFolder(): string {
-  const parent = join(root, `case-${folders++}`);
-  mkdirSync(parent);
-  return parent;
-}
+const parentFolder = scratchFolders('out');
 
 /** Every file under `folder`, as relative paths, sorted. */
 function listFiles(folder: string): string[] {

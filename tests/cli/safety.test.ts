@@ -7,10 +7,9 @@
  * state is refused at `--resume`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MANIFEST_FILE, makeFolders, readManifest, nodeDirectoryIO, removeDeadWriters } from '../../src/cli/atomic.js';
 import { CHECKPOINT_FILE, contentHash, writeFilesAtomically } from '../../src/cli/files.js';
 import { formatTable } from '../../src/cli/format.js';
@@ -21,17 +20,10 @@ import { CHECKPOINT_METADATA_KEY, readCheckpoint, writeCheckpoint } from '../../
 import { normal } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { runCli as run } from '../support/cli.js';
+import { scratchFolders } from '../support/folders.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'superposition-safety-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-let cases = 0;
 /** A fresh, empty folder for one test. */
-function fresh(): string {
-  const folder = join(scratch, `case-${cases++}`);
-  mkdirSync(folder);
-  return folder;
-}
+const fresh = scratchFolders('safety');
 
 /** A tiny `tms` run of `steps` steps. */
 const toy = (steps = 2): string[] => ['--steps', String(steps), '--batch', '8', '--instances', '1', '--density', '0.1', '--quiet'];

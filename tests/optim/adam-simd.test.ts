@@ -73,7 +73,7 @@ describe("Adam's WebAssembly update", () => {
     expectKernelSwitch(adamSimdAllowed, ADAM_SIMD_MIN_ENTRIES);
   });
 
-  it('keeps the moments in its memory: checkpoints, resetState and a backend switch mid-run all see the same numbers', () => {
+  it('with its moments in the kernel\'s memory, checkpoints, resetState and a backend switch mid-run give the all-JavaScript bits', () => {
     const run = (switchAt: number): Float32Array[] => {
       const theta = parameter(new Tensor(Float32Array.from({ length: 4099 }, (_, i) => Math.sin(i)), [4099]));
       const optimizer = new Adam({ params: [theta], lr: 0.01 });
