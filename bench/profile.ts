@@ -7,6 +7,7 @@
  *     npx tsx bench/profile.ts sae64         ReLU SAE 64 → 512, batch 1024
  *     npx tsx bench/profile.ts sae512        ReLU SAE 512 → 4096, batch 256
  *     npx tsx bench/profile.ts mlp           MLP 64 → 256 → 64, batch 256
+ *     npx tsx bench/profile.ts phase         the lesson's phase diagram: 800 instances, n=2, m=1, batch 128
  *
  * Options: `--seconds S` (default 4), `--backend auto|js|wasm` (our kernels), and `--phases`:
  * instead of sampling, time each phase of the SAE and MLP steps (zero the gradients, forward,
@@ -18,7 +19,7 @@
 import { Session } from 'node:inspector/promises';
 import * as sp from '../src/index.js';
 
-const WORKLOADS = ['toy5', 'toy100', 'sae64', 'sae512', 'mlp'] as const;
+const WORKLOADS = ['toy5', 'toy100', 'sae64', 'sae512', 'mlp', 'phase'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 function seeded(shape: number[], seed: number): sp.Tensor {
@@ -37,6 +38,15 @@ function makeStep(workload: Workload): { step: () => unknown; phases?: Phases } 
     const model = new sp.ToyModel({ instances, features, hidden, seed: 0 });
     const trainer = new sp.ToyModelTrainer(model, {
       density: sp.logSpacedDensities(1, 0.02, instances), importance: 0.9, batch: 1024, lr: 1e-3, weightDecay: 1e-2,
+    });
+    return { step: () => trainer.step() };
+  }
+  if (workload === 'phase') {
+    // The lesson's act 3: a 10 × 10 grid of cells, 8 restarts each, all one batched model.
+    const instances = 800;
+    const model = new sp.ToyModel({ kind: 'relu', instances, features: 2, hidden: 1, seed: 0 });
+    const trainer = new sp.ToyModelTrainer(model, {
+      density: sp.logSpacedDensities(1, 0.01, instances), importance: 0.9, batch: 128, lr: 1e-2,
     });
     return { step: () => trainer.step() };
   }
