@@ -200,8 +200,14 @@ export class DecoderRowsWasm {
   }
 }
 
-/** Entries below which `'auto'` runs the JavaScript loops. A guess, not a measured crossover: below a few thousand entries either path takes microseconds. */
-export const DECODER_WASM_MIN_ENTRIES = 4096;
+/**
+ * Entries below which `'auto'` runs the JavaScript loops. Measured with `npx tsx
+ * bench/thresholds.ts decoder` (2026-12-06, the project's Intel Xeon): the projection and
+ * normalisation of a 64 × 16 decoder took 7.3 µs against 18.3, and of 1 × 16 1.2 against 0.2. The
+ * crossover sits between 64 and 1024 entries and moves with the machine's noise; from 1024
+ * WebAssembly won in every run.
+ */
+export const DECODER_WASM_MIN_ENTRIES = 1024;
 
 const SLOT = new KernelSlot(() => new DecoderRowsWasm(), DECODER_WASM_MIN_ENTRIES);
 

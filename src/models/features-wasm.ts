@@ -107,8 +107,13 @@ export class FeaturesWasm {
   }
 }
 
-/** Entries below which `'auto'` runs the JavaScript loops. A guess, not a measured crossover: below a few thousand entries either path takes microseconds. */
-export const FEATURES_WASM_MIN_ENTRIES = 4096;
+/**
+ * Entries below which `'auto'` runs the JavaScript loops. Measured with `npx tsx
+ * bench/thresholds.ts features` (2026-12-06, the project's Intel Xeon): a block of 1024 features
+ * took 8.1 µs against 14.9, and of 16 1.7 against 1.1. The crossover sits between 256 and 1024
+ * entries and moves with the machine's noise; from 1024 WebAssembly won in every run.
+ */
+export const FEATURES_WASM_MIN_ENTRIES = 1024;
 
 const SLOT = new KernelSlot(() => new FeaturesWasm(), FEATURES_WASM_MIN_ENTRIES);
 

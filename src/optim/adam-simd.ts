@@ -183,8 +183,14 @@ export class AdamSimd {
   }
 }
 
-/** Entries below which `'auto'` runs the JavaScript loops. A guess, not a measured crossover: below a few thousand entries either path takes microseconds. */
-export const ADAM_SIMD_MIN_ENTRIES = 4096;
+/**
+ * Entries below which `'auto'` runs the JavaScript loops. Measured with `npx tsx
+ * bench/thresholds.ts adam` (2026-12-06, the project's Intel Xeon): an update of 1024 parameters
+ * took 6.4 µs against 24.1, and WebAssembly was slower only at 16 (0.5 against 0.4 µs). The
+ * crossover sits between 64 and 1024 entries and moves with the machine's noise; from 1024
+ * WebAssembly won in every run.
+ */
+export const ADAM_SIMD_MIN_ENTRIES = 1024;
 
 /**
  * Whether the kernel backend lets a parameter of `entries` entries be updated in WebAssembly:

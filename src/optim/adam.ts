@@ -26,7 +26,7 @@
  *
  * State: m (`expAvg`) and v (`expAvgSq`), each of θ's shape and dtype, and θ's update count t.
  *
- * The loop below is the reference; float32 parameters of 4096 entries or more run the same
+ * The loop below is the reference; float32 parameters of 1024 entries or more run the same
  * update in WebAssembly SIMD (adam-simd.ts), bit for bit, unless `setMatmulBackend('js')`. For
  * that, the float32 moments live in a WebAssembly memory (plain Float32Array views of it, which
  * the loop, checkpoints and `resetState` use as any array).

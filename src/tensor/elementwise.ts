@@ -17,7 +17,7 @@
  * same work without per-element index arithmetic, choosing by the operands' layout:
  *
  * - same shape, both contiguous:       out[i] = f(a[i], b[i])
- *   (float32 add, sub, mul and div from 16384 entries: the same in WebAssembly SIMD, `wasm/streams.ts`)
+ *   (float32 add, sub, mul and div from 1024 entries: the same in WebAssembly SIMD, `wasm/streams.ts`)
  * - one operand is a single number:     out[i] = f(a[i], s)
  * - one operand repeats as a trailing row (bias add, [8,1024,100] + [100]):
  *                                        out[r·L + j] = f(a[r·L + j], b[j])

@@ -5,8 +5,8 @@
  * draw), each of which gives the same bits as its JavaScript loop.
  *
  * - `'auto'` (the default): float32 products big enough to pay for packing run in WebAssembly
- *   (see `useWasm` in matmul.ts for the measured crossover), and each streaming kernel from a
- *   few thousand entries; everything else in JavaScript.
+ *   (see `useWasm` in matmul.ts for the measured crossover), and each streaming kernel from 1024
+ *   entries (measured with `npx tsx bench/thresholds.ts`); everything else in JavaScript.
  * - `'js'`: the JavaScript kernels and loops only. Results are correct everywhere; this is the
  *   comparison a learner can make, and what runs where WebAssembly SIMD is missing.
  * - `'wasm'`: every float32 product of at least one element in WebAssembly, however small (for
