@@ -56,6 +56,7 @@ import { checkResultSize } from './shape.js';
 import { StridedWalk } from './walk.js';
 import { matmulBackend, wasmGemm } from './wasm/backend.js';
 import { MAX_MEMORY_BYTES, type WasmGemm } from './wasm/gemm.js';
+import { thinProductsFor } from './wasm/thin.js';
 
 export { type MatmulBackend, matmulBackend, setMatmulBackend, wasmSimdAvailable } from './wasm/backend.js';
 
@@ -110,19 +111,41 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
 
   // Otherwise one product per batch entry, the shared walk (`walk.ts`) moving each operand's
   // start by its own batch strides.
-  const walk = new StridedWalk(plan.batchShape, [plan.aBatchStrides, plan.bBatchStrides], [a.offset, b.offset]);
+  const [aStarts, bStarts] = batchStarts(plan, a.offset, b.offset);
+  if (out instanceof Float32Array && a.data instanceof Float32Array && b.data instanceof Float32Array && useWasm(M, K, N) === null) {
+    // Products each too small for the tiled kernel, but many: where the JS strips would run them
+    // one by one, the whole batch in one call instead, with the strips' bits (wasm/thin.ts).
+    const thin = thinProductsFor(plan.batchCount * M * K * N);
+    if (thin !== null && thin.multiplyMany(M, K, N, a.data, aStarts, plan.aRowStride, plan.aColStride,
+      b.data, bStarts, plan.bRowStride, plan.bColStride, out)) {
+      lastKernel = 'wasm-thin';
+      return new Tensor(out, plan.outShape);
+    }
+  }
+  for (let batch = 0; batch < plan.batchCount; batch++) {
+    multiply(M, K, N, a.data, aStarts[batch], plan.aRowStride, plan.aColStride,
+      b.data, bStarts[batch], plan.bRowStride, plan.bColStride, out, batch * M * N);
+  }
+  return new Tensor(out, plan.outShape);
+}
+
+/** Where each batch entry's A and B start, in batch order: the shared walk (`walk.ts`) over the batch axes. */
+function batchStarts(plan: MatmulPlan, aOffset: number, bOffset: number): [Int32Array, Int32Array] {
+  const aStarts = new Int32Array(plan.batchCount);
+  const bStarts = new Int32Array(plan.batchCount);
+  const walk = new StridedWalk(plan.batchShape, [plan.aBatchStrides, plan.bBatchStrides], [aOffset, bOffset]);
   const [sa, sb] = walk.innerSteps;
   const [ra, rb] = walk.rowSteps;
   let batch = 0;
   for (let block = 0; block < walk.blocks; block++, walk.next()) {
     for (let r = 0, rowA = walk.starts[0], rowB = walk.starts[1]; r < walk.rows; r++, rowA += ra, rowB += rb) {
       for (let i = 0, aStart = rowA, bStart = rowB; i < walk.inner; i++, aStart += sa, bStart += sb) {
-        multiply(M, K, N, a.data, aStart, plan.aRowStride, plan.aColStride,
-          b.data, bStart, plan.bRowStride, plan.bColStride, out, (batch++) * M * N);
+        aStarts[batch] = aStart;
+        bStarts[batch++] = bStart;
       }
     }
   }
-  return new Tensor(out, plan.outShape);
+  return [aStarts, bStarts];
 }
 
 /**
@@ -384,9 +407,11 @@ function checkVectors(op: string, a: Tensor, b: Tensor, symbol: string): void {
 
 /**
  * The kernel families a product can run on: the WebAssembly SIMD micro-kernel (float32, see
- * src/tensor/wasm/gemm.ts), the blocked JS kernel, the JS strips, or none (an empty product).
+ * src/tensor/wasm/gemm.ts), a batch of products too small for it in one WebAssembly call (float32,
+ * src/tensor/wasm/thin.ts, the strips' bits), the blocked JS kernel, the JS strips, or none (an
+ * empty product).
  */
-export type MatmulKernel = 'wasm-simd-4x8' | 'js-blocked-4x4' | 'js-strips' | 'none';
+export type MatmulKernel = 'wasm-simd-4x8' | 'wasm-thin' | 'js-blocked-4x4' | 'js-strips' | 'none';
 
 let lastKernel: MatmulKernel = 'none';
 

@@ -21,9 +21,14 @@ export function expectSameEntries(actual: ArrayLike<number>, expected: ArrayLike
   expect(actual.length).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {
     if (!Object.is(actual[i], expected[i])) {
-      throw new Error(`${label} ${i}: ${actual[i]} from WebAssembly, ${expected[i]} from JavaScript`);
+      throw new Error(`${label} ${i}: ${show(actual[i])} from WebAssembly, ${show(expected[i])} from JavaScript`);
     }
   }
+}
+
+/** A number as the message should show it: −0 is not 0 here. */
+function show(value: number): string {
+  return Object.is(value, -0) ? '-0' : String(value);
 }
 
 /** Two tensors of one dtype and shape with the same bits in every entry (see expectSameEntries). */
