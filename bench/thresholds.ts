@@ -20,6 +20,7 @@ import { FEATURES_WASM_MIN_ENTRIES } from '../src/models/features-wasm.js';
 import { DECODER_WASM_MIN_ENTRIES } from '../src/models/decoder-wasm.js';
 import { ADAM_SIMD_MIN_ENTRIES } from '../src/optim/adam-simd.js';
 import { STREAMS_MIN_ENTRIES } from '../src/tensor/wasm/streams.js';
+import { THIN_MIN_WORK, ThinProducts } from '../src/tensor/wasm/thin.js';
 
 const SIZES = [16, 64, 256, 1024, 4096, 16384, 65536, 262144];
 /** Features per row wherever a kernel needs a row length (the toy model's n, an SAE's d). */
@@ -106,6 +107,25 @@ const CASES: Record<string, KernelCase> = {
       return () => {
         sae.projectDecoderGradient();
         sae.normalizeDecoder();
+      };
+    },
+  },
+  thin: {
+    // A batch of 8×2 @ 2×1 products, `entries` multiply-adds in all. Under 'wasm' matmul would
+    // hand each product to the tiled kernel, so this times the batch kernel's driver itself
+    // against matmul's strips (what 'auto' chooses between).
+    threshold: THIN_MIN_WORK,
+    setUp: (n) => {
+      const count = n / 16;
+      const [a, b] = [seeded([count, 8, 2], 1), seeded([count, 2, 1], 2)];
+      const kernel = new ThinProducts();
+      const [aData, bData] = [a.toTypedArray() as Float32Array, b.toTypedArray() as Float32Array];
+      const aStarts = Int32Array.from({ length: count }, (_, p) => 16 * p);
+      const bStarts = Int32Array.from({ length: count }, (_, p) => 2 * p);
+      const out = new Float32Array(count * 8);
+      return () => {
+        if (sp.matmulBackend() === 'wasm') kernel.multiplyMany(8, 2, 1, aData, aStarts, 2, 1, bData, bStarts, 1, 1, out);
+        else sp.kernels.matmul(a, b);
       };
     },
   },

@@ -39,8 +39,10 @@
  * emitted from TypeScript (src/tensor/wasm/gemm.ts). It sums in float32, four lanes at a time.
  * `multiply` sends a float32 product there when the backend allows it ({@link setMatmulBackend},
  * or the environment variable `SUPERPOSITION_MATMUL=js|wasm|auto`) and, under `'auto'`, when
- * the product is big enough to pay for packing (`useWasm`). {@link lastMatmulKernel} names the
- * kernel that ran. Float64 always runs in JavaScript.
+ * the product is big enough to pay for packing (`useWasm`). A batch of products each too small
+ * for it (the phase diagram's 800 instances of 128×2 @ 2×1) runs in one WebAssembly call instead
+ * of one strip call per entry, with the strips' own bits (src/tensor/wasm/thin.ts).
+ * {@link lastMatmulKernel} names the kernel that ran. Float64 always runs in JavaScript.
  *
  * Speed (float32, one core of the project's machine, Node 20): the JS kernels about 4.5–5
  * GFLOP/s for square sizes 128–1024, the same with either transpose flag; the WebAssembly kernel

@@ -216,8 +216,14 @@ function span(starts: Int32Array, lineStride: number, stepStride: number, lines:
   return length <= 2 * starts.length * lines * steps + 1024 ? { first, length } : null;
 }
 
-/** See {@link thinProductsFor}: the batch's multiply-adds, P·M·K·N, from which `'auto'` uses the kernel. */
-export const THIN_MIN_WORK = 4096;
+/**
+ * The batch's multiply-adds, P·M·K·N, from which `'auto'` uses the kernel (see
+ * {@link thinProductsFor}). Measured with `npx tsx bench/thresholds.ts thin` (batches of 8×2 @ 2×1,
+ * 2026-12-06, the project's Intel Xeon): WebAssembly was faster from 16 or 64 multiply-adds up,
+ * 2.1× at 1024 (5.0 against 10.4 µs) and 1.5–2× beyond; 1024, like the other kernels, leaves a
+ * margin for the noise at the crossover.
+ */
+export const THIN_MIN_WORK = 1024;
 
 const SLOT = new KernelSlot(() => new ThinProducts(), THIN_MIN_WORK);
 
