@@ -22,15 +22,13 @@
  * the same changes, written as flags, are the command line that reproduces the act
  * ({@link commandLine}), which the figures and the report give.
  *
- * The built-in plan and what it costs, measured with `lesson --out DIR --quiet` (what `npm start`
- * runs) on the shared 2-core machine with the WebAssembly matmul, while other work was running
- * (load average 9–11): 144 s of wall time but 52 s of CPU time (`time`'s user), so about 50 s on a
- * quiet machine. Per act, in wall time under that load: one traced step 0.4 s; the hidden-ReLU act
- * 30 s (6 densities × 4000 steps of batch 1024); the ReLU and linear models 28 s together
- * (8 densities × 3000 steps each, lr 1e-2, which reaches the pentagon in a third of the default
- * 10,000 steps at 1e-3); the 10 × 10 phase grid with 8 restarts 37 s; the geometry 29 s (20% of
- * the run, ≈ 10 s quiet; alone, `geometry` with these flags took 16 s of CPU); the SAE and
- * steering 19 s.
+ * The built-in plan and what it costs: `npm start` took 46 s of wall time on the project's quiet
+ * 2-core machine (2026-12-06, seed 0), and `lesson.json`'s `seconds` gave per act: the digit
+ * classifier and its SAE 4.4 s; one traced step 0.02 s; the hidden-ReLU act 7.5 s (6 densities ×
+ * 4000 steps of batch 1024); the ReLU and linear models 6.4 s together (8 densities × 3000 steps
+ * each, lr 1e-2, which reaches the pentagon in a third of the default 10,000 steps at 1e-3); the
+ * 10 × 10 phase grid with 8 restarts 10.1 s (16.8 s before its 800 instances' tiny products ran as
+ * one WebAssembly call per batch); the geometry 10.9 s; the SAE and steering 5.8 s.
  * The geometry is the paper's 200 features in 20 dims (the `geometry` default) at 8 densities from
  * 1 to 0.1 and 2000 steps, not 20 densities from 1 to 0.01 and 3000 (12 densities from 1 to 0.1
  * at 3000 steps took 102 s of wall time alone under that load): 1/density up to 10 spans the
