@@ -12,7 +12,9 @@
  * call per instance, they took half of that step (`npx tsx bench/profile.ts phase`): a few
  * nanoseconds per multiply-add, most of it loop set-up and index checks. Here the whole batch is
  * one call: A and B are copied in as they lie, the kernel walks every instance with the starts
- * the JavaScript side computed, and C comes back in one copy.
+ * the JavaScript side computed, and C comes back in one copy. Measured on 2026-12-06: the phase
+ * step went from 9.1–12.7 to 5.8–7.5 ms (`bench/profile.ts phase`, runs alternating with the
+ * previous commit), and the lesson's phase act from 16.8 to 10.1 s.
  *
  * Why float64 sums and not float32 lanes: the strips sum in float64 (a JavaScript number), and
  * the product of two float32 numbers is exact in float64, so this loop does the very same float64
