@@ -8,7 +8,10 @@
  * The snapshots were taken at 069303b and held exactly through the move into src/experiments
  * (d414831). They were rewritten once since, when the WebAssembly matmul (src/tensor/wasm) changed
  * the order of float32 sums in the larger products: every figure moved by at most 2·10⁻⁷ of itself
- * (measured field by field against d414831's files), the plots' digests with them.
+ * (measured field by field against d414831's files), the plots' digests with them. And the fast
+ * lesson's traced step names its kernels: four of its products became `wasm-thin` when batches of
+ * small products moved to src/tensor/wasm/thin.ts, with every figure and digest unchanged (that
+ * kernel gives the JS strips' bits).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
