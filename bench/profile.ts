@@ -8,6 +8,7 @@
  *     npx tsx bench/profile.ts sae512        ReLU SAE 512 → 4096, batch 256
  *     npx tsx bench/profile.ts mlp           MLP 64 → 256 → 64, batch 256
  *     npx tsx bench/profile.ts phase         the lesson's phase diagram: 800 instances, n=2, m=1, batch 128
+ *     npx tsx bench/profile.ts geometry      the lesson's geometry: 8 instances, n=200, m=20, batch 128
  *
  * Options: `--seconds S` (default 4), `--backend auto|js|wasm` (our kernels), and `--phases`:
  * instead of sampling, time each phase of the SAE and MLP steps (zero the gradients, forward,
@@ -19,7 +20,7 @@
 import { Session } from 'node:inspector/promises';
 import * as sp from '../src/index.js';
 
-const WORKLOADS = ['toy5', 'toy100', 'sae64', 'sae512', 'mlp', 'phase'] as const;
+const WORKLOADS = ['toy5', 'toy100', 'sae64', 'sae512', 'mlp', 'phase', 'geometry'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 function seeded(shape: number[], seed: number): sp.Tensor {
@@ -38,6 +39,14 @@ function makeStep(workload: Workload): { step: () => unknown; phases?: Phases } 
     const model = new sp.ToyModel({ instances, features, hidden, seed: 0 });
     const trainer = new sp.ToyModelTrainer(model, {
       density: sp.logSpacedDensities(1, 0.02, instances), importance: 0.9, batch: 1024, lr: 1e-3, weightDecay: 1e-2,
+    });
+    return { step: () => trainer.step() };
+  }
+  if (workload === 'geometry') {
+    const instances = 8;
+    const model = new sp.ToyModel({ kind: 'relu', instances, features: 200, hidden: 20, seed: 0 });
+    const trainer = new sp.ToyModelTrainer(model, {
+      density: sp.logSpacedDensities(1, 0.1, instances), importance: 1, batch: 128, lr: 1e-3,
     });
     return { step: () => trainer.step() };
   }
