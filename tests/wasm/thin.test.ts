@@ -91,6 +91,13 @@ describe('a batch of small products in one WebAssembly call', () => {
     expectSameEntries(out, new Float32Array(8).fill(7), 'untouched entry');
   });
 
+  it('sums of nothing (K = 0) are zeros, as in the strips', () => {
+    const out = new Float32Array(6).fill(7);
+    const none = new Float32Array(0);
+    expect(new ThinProducts().multiplyMany(3, 0, 2, none, Int32Array.of(0), 0, 1, none, Int32Array.of(0), 2, 1, out)).toBe(true);
+    expectSameEntries(out, new Float32Array(6));
+  });
+
   it("runs under 'wasm' at any size, under 'auto' from THIN_MIN_WORK multiply-adds, and never under 'js'", () => {
     expectKernelSwitch((work) => thinProductsFor(work) !== null, THIN_MIN_WORK);
   });

@@ -195,7 +195,7 @@ export class ThinProducts {
       aAddresses[p] = aAt + 4 * (aStarts[p] - a.first);
       bAddresses[p] = bAt + 4 * (bStarts[p] - b.first);
     }
-    exports[K <= UNROLLED_K ? `thin${K}` : 'thin'](count, M, K, N, aStartsAt, bStartsAt, 4 * aRow, 4 * aCol, 4 * bRow, 4 * bCol, cAt);
+    exports[K >= 1 && K <= UNROLLED_K ? `thin${K}` : 'thin'](count, M, K, N, aStartsAt, bStartsAt, 4 * aRow, 4 * aCol, 4 * bRow, 4 * bCol, cAt);
     out.set(f32.subarray(cAt / 4, cAt / 4 + count * M * N));
     return true;
   }
