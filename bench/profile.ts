@@ -31,31 +31,24 @@ function seeded(shape: number[], seed: number): sp.Tensor {
 /** A step as named phases run in order (for `--phases`). */
 type Phases = [string, () => void][];
 
+/** The toy-model workloads: one ReLU model of `instances` instances, densities from 1 down to `lowestDensity`. */
+const TOY_WORKLOADS = {
+  toy5: { instances: 8, features: 5, hidden: 2, lowestDensity: 0.02, importance: 0.9, batch: 1024, lr: 1e-3 },
+  toy100: { instances: 8, features: 100, hidden: 20, lowestDensity: 0.02, importance: 0.9, batch: 1024, lr: 1e-3 },
+  // The lesson's act 3: a 10 × 10 grid of cells, 8 restarts each, all one batched model.
+  phase: { instances: 800, features: 2, hidden: 1, lowestDensity: 0.01, importance: 0.9, batch: 128, lr: 1e-2 },
+  // The lesson's geometry: 200 features in 20 dimensions at 8 densities from 1 to 0.1.
+  geometry: { instances: 8, features: 200, hidden: 20, lowestDensity: 0.1, importance: 1, batch: 128, lr: 1e-3 },
+} as const;
+
 /** Builds the workload's step, and its phases where it has them. */
 function makeStep(workload: Workload): { step: () => unknown; phases?: Phases } {
-  if (workload === 'toy5' || workload === 'toy100') {
-    const [features, hidden] = workload === 'toy5' ? [5, 2] : [100, 20];
-    const instances = 8;
-    const model = new sp.ToyModel({ instances, features, hidden, seed: 0 });
+  const toy = TOY_WORKLOADS[workload as keyof typeof TOY_WORKLOADS];
+  if (toy !== undefined) {
+    const { instances, features, hidden, lowestDensity, importance, batch, lr } = toy;
+    const model = new sp.ToyModel({ kind: 'relu', instances, features, hidden, seed: 0 });
     const trainer = new sp.ToyModelTrainer(model, {
-      density: sp.logSpacedDensities(1, 0.02, instances), importance: 0.9, batch: 1024, lr: 1e-3, weightDecay: 1e-2,
-    });
-    return { step: () => trainer.step() };
-  }
-  if (workload === 'geometry') {
-    const instances = 8;
-    const model = new sp.ToyModel({ kind: 'relu', instances, features: 200, hidden: 20, seed: 0 });
-    const trainer = new sp.ToyModelTrainer(model, {
-      density: sp.logSpacedDensities(1, 0.1, instances), importance: 1, batch: 128, lr: 1e-3,
-    });
-    return { step: () => trainer.step() };
-  }
-  if (workload === 'phase') {
-    // The lesson's act 3: a 10 × 10 grid of cells, 8 restarts each, all one batched model.
-    const instances = 800;
-    const model = new sp.ToyModel({ kind: 'relu', instances, features: 2, hidden: 1, seed: 0 });
-    const trainer = new sp.ToyModelTrainer(model, {
-      density: sp.logSpacedDensities(1, 0.01, instances), importance: 0.9, batch: 128, lr: 1e-2,
+      density: sp.logSpacedDensities(1, lowestDensity, instances), importance, batch, lr,
     });
     return { step: () => trainer.step() };
   }
