@@ -23,7 +23,7 @@
  * @module
  */
 import { FunctionBuilder, ModuleBuilder } from '../src/tensor/wasm/emitter.js';
-import { emitGemmModule, TILE_COLUMNS, TILE_ROWS } from '../src/tensor/wasm/gemm.js';
+import { emitGemmModule, type GemmExports, TILE_COLUMNS, TILE_ROWS } from '../src/tensor/wasm/gemm.js';
 
 const rounds = Number(process.argv[2] ?? 8);
 if (!Number.isInteger(rounds) || rounds < 1) {
@@ -58,19 +58,13 @@ function ceilingModule(): { run(iterations: number): number } {
   return new WebAssembly.Instance(new WebAssembly.Module(module.bytes()), {}).exports as unknown as { run(iterations: number): number };
 }
 
-interface GemmKernel {
-  memory: WebAssembly.Memory;
-  gemm(a: number, b: number, c: number, mPanels: number, nPanels: number, kc: number,
-    aPanelBytes: number, bPanelBytes: number, ldcBytes: number, accumulate: number): void;
-}
-
 /** One cache block of the product: MC rows of A, NC columns of B, KC steps of k. */
 const MC = 128;
 const NC = 512;
 const KC = 256;
 
-function kernelModule(): { kernel: GemmKernel; call(): void; flops: number } {
-  const kernel = new WebAssembly.Instance(new WebAssembly.Module(emitGemmModule(TILE_ROWS)), {}).exports as unknown as GemmKernel;
+function kernelModule(): { kernel: GemmExports; call(): void; flops: number } {
+  const kernel = new WebAssembly.Instance(new WebAssembly.Module(emitGemmModule(TILE_ROWS)), {}).exports as unknown as GemmExports;
   const aBytes = 4 * MC * KC;
   const bBytes = 4 * KC * NC;
   const cBytes = 4 * MC * NC;
@@ -83,7 +77,7 @@ function kernelModule(): { kernel: GemmKernel; call(): void; flops: number } {
   return { kernel, call, flops: 2 * MC * NC * KC };
 }
 
-/** Best GFLOP/s over `rounds` timings of `work` repeated `calls` times. */
+/** Best GFLOP/s over three timings of `work` repeated `calls` times. */
 function best(work: () => void, calls: number, flopsPerCall: number): number {
   let fastest = Infinity;
   for (let round = 0; round < 3; round++) {

@@ -35,10 +35,10 @@ type Phases = [string, () => void][];
 const TOY_WORKLOADS = {
   toy5: { instances: 8, features: 5, hidden: 2, lowestDensity: 0.02, importance: 0.9, batch: 1024, lr: 1e-3 },
   toy100: { instances: 8, features: 100, hidden: 20, lowestDensity: 0.02, importance: 0.9, batch: 1024, lr: 1e-3 },
-  // The lesson's act 3: a 10 × 10 grid of cells, 8 restarts each, all one batched model.
+  // The shapes of the lesson's act 3: a 10 × 10 grid of cells, 8 restarts each, all one batched model.
   phase: { instances: 800, features: 2, hidden: 1, lowestDensity: 0.01, importance: 0.9, batch: 128, lr: 1e-2 },
   // The lesson's geometry: 200 features in 20 dimensions at 8 densities from 1 to 0.1.
-  geometry: { instances: 8, features: 200, hidden: 20, lowestDensity: 0.1, importance: 1, batch: 128, lr: 1e-3 },
+  geometry: { instances: 8, features: 200, hidden: 20, lowestDensity: 0.1, importance: 1, batch: 128, lr: 3e-3 },
 } as const;
 
 /** Builds the workload's step, and its phases where it has them. */

@@ -97,13 +97,13 @@ export class FeaturesWasm {
   fillKept(block: Float32Array, p: number, signed: boolean, rng: Rng): void {
     const [stateAt, outAt, end] = layoutRegions([16, 4 * block.length]);
     this.arena.reserve(end);
-    const { f32, exports } = this.arena;
+    const { f32, u32, exports } = this.arena;
     const before = rng.getState();
-    const words = new Uint32Array(f32.buffer, stateAt, 4);
-    words.set(before.words);
+    const state = stateAt / 4;
+    u32.set(before.words, state);
     exports.uniformKept(outAt, block.length, stateAt, Math.ceil(p * TWO_POW_24), 1 / p, signed ? 1 : 0);
     block.set(f32.subarray(outAt / 4, outAt / 4 + block.length));
-    rng.setState({ algorithm: 'xoshiro128**', words: [words[0], words[1], words[2], words[3]], spareNormal: before.spareNormal });
+    rng.setState({ algorithm: 'xoshiro128**', words: [u32[state], u32[state + 1], u32[state + 2], u32[state + 3]], spareNormal: before.spareNormal });
   }
 }
 

@@ -426,7 +426,7 @@ export class FusedSimd {
  * Entries below which `'auto'` runs the JavaScript loops. Measured with `npx tsx
  * bench/thresholds.ts readout,encoder` (2026-12-06, the project's Intel Xeon): the read-out loss
  * forward and backward over 1024 entries took 24.0 µs against 44.3, the encoder 26.1 against 52.1;
- * at 16–64 entries they tied within 10%. The crossover sits between 256 and 1024 entries and moves
+ * at 16–64 entries they tied within 12%. The crossover sits between 256 and 1024 entries and moves
  * with the machine's noise; from 1024 WebAssembly won in every run.
  */
 export const FUSED_SIMD_MIN_ENTRIES = 1024;

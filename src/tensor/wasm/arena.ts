@@ -10,8 +10,8 @@
  *
  * Memory: grown to the largest call and then reused, so a training loop allocates nothing here
  * after its first step. Growing replaces the memory's `ArrayBuffer` and detaches every view of the
- * old one, so `reserve` re-makes the views whenever the buffer has changed: read `f32` and `f64`
- * after `reserve`, never across it.
+ * old one, so `reserve` re-makes the views whenever the buffer has changed: read `f32`, `f64` and
+ * `u32` after `reserve`, never across it.
  *
  * @module
  */
@@ -31,6 +31,8 @@ export class KernelArena<Exports extends WithMemory> {
   /** Views of the whole memory; valid until the next {@link KernelArena.reserve} that grows it. */
   f32: Float32Array;
   f64: Float64Array;
+  /** Whole 32-bit words: byte addresses the kernels read (thin.ts), a generator's state (features-wasm.ts). */
+  u32: Uint32Array;
   private buffer: ArrayBuffer;
 
   /**
@@ -44,6 +46,7 @@ export class KernelArena<Exports extends WithMemory> {
     this.buffer = this.exports.memory.buffer;
     this.f32 = new Float32Array(this.buffer);
     this.f64 = new Float64Array(this.buffer);
+    this.u32 = new Uint32Array(this.buffer);
   }
 
   /** Grows the memory to at least `bytes`, re-making the views when its buffer changes. */
@@ -54,6 +57,7 @@ export class KernelArena<Exports extends WithMemory> {
       this.buffer = memory.buffer;
       this.f32 = new Float32Array(this.buffer);
       this.f64 = new Float64Array(this.buffer);
+      this.u32 = new Uint32Array(this.buffer);
     }
   }
 }

@@ -267,8 +267,8 @@ function emitCompact(): FunctionBuilder {
   return fn;
 }
 
-/** The kernel's exports, as the driver calls them. */
-interface GemmExports {
+/** The kernel's exports, as the driver (and `bench/peak.ts`) calls them. */
+export interface GemmExports {
   memory: WebAssembly.Memory;
   packA(src: number, lineStride: number, kStride: number, lines: number, K: number, dest: number): void;
   packB(src: number, lineStride: number, kStride: number, lines: number, K: number, dest: number): void;

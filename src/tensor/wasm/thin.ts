@@ -24,7 +24,7 @@
  *
  * Memory layout (byte addresses), one region after another:
  *
- *     A's span, as it lies   B's span, as it lies   C [P, M, N]   A's P starts (i32)   B's P starts (i32)
+ *     A's span, as it lies   B's span, as it lies   C [P, M, N]   A's P starts (u32)   B's P starts (u32)
  *
  * @module
  */
@@ -186,14 +186,12 @@ export class ThinProducts {
     const [aAt, bAt, cAt, aStartsAt, bStartsAt, end] = layoutRegions([4 * a.length, 4 * b.length, 4 * count * M * N, 4 * count, 4 * count]);
     if (end > MAX_BYTES) return false;
     this.arena.reserve(end);
-    const { f32, exports } = this.arena;
+    const { f32, u32, exports } = this.arena;
     f32.set(aData.subarray(a.first, a.first + a.length), aAt / 4);
     f32.set(bData.subarray(b.first, b.first + b.length), bAt / 4);
-    const aAddresses = new Int32Array(f32.buffer, aStartsAt, count);
-    const bAddresses = new Int32Array(f32.buffer, bStartsAt, count);
     for (let p = 0; p < count; p++) {
-      aAddresses[p] = aAt + 4 * (aStarts[p] - a.first);
-      bAddresses[p] = bAt + 4 * (bStarts[p] - b.first);
+      u32[aStartsAt / 4 + p] = aAt + 4 * (aStarts[p] - a.first);
+      u32[bStartsAt / 4 + p] = bAt + 4 * (bStarts[p] - b.first);
     }
     exports[K >= 1 && K <= UNROLLED_K ? `thin${K}` : 'thin'](count, M, K, N, aStartsAt, bStartsAt, 4 * aRow, 4 * aCol, 4 * bRow, 4 * bCol, cAt);
     out.set(f32.subarray(cAt / 4, cAt / 4 + count * M * N));
